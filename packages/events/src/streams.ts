@@ -1,0 +1,123 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  type ConsumerConfig,
+  type JetStreamManager,
+  type StreamConfig,
+} from "@nats-io/jetstream";
+import { nanos, type NatsConnection } from "@nats-io/transport-node";
+import { Objm, type ObjectStore } from "@nats-io/obj";
+import { filters } from "./subjects.js";
+
+export const STREAM_EVENTS = "CI_EVENTS";
+export const STREAM_LOGS = "CI_LOGS";
+export const CONTEXTS_BUCKET = "contexts";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Retention settings of the streams; history is the product, so events are unlimited by default. */
+export type StreamOptions = {
+  /** 0 = unlimited. */
+  eventsMaxAgeMs: number;
+  eventsMaxBytes: number;
+  logsMaxAgeMs: number;
+  logsMaxBytes: number;
+  /** How long a build context stays in the object store. */
+  contextsTtlMs: number;
+  /** JetStream's duplicate window, in which a repeated `Nats-Msg-Id` is dropped. */
+  duplicateWindowMs: number;
+};
+
+export function defaultStreamOptions(): StreamOptions {
+  return {
+    eventsMaxAgeMs: 0,
+    eventsMaxBytes: -1,
+    logsMaxAgeMs: 30 * DAY_MS,
+    logsMaxBytes: -1,
+    contextsTtlMs: 7 * DAY_MS,
+    duplicateWindowMs: 10 * 60 * 1000,
+  };
+}
+
+function streamConfigs(o: StreamOptions): (Partial<StreamConfig> & { name: string })[] {
+  const common = { storage: StorageType.File, retention: RetentionPolicy.Limits, discard: DiscardPolicy.Old, duplicate_window: nanos(o.duplicateWindowMs) };
+  return [
+    { ...common, name: STREAM_EVENTS, subjects: [...filters.events], max_age: nanos(o.eventsMaxAgeMs), max_bytes: o.eventsMaxBytes, description: "slipway domain events" },
+    { ...common, name: STREAM_LOGS, subjects: [filters.logs], max_age: nanos(o.logsMaxAgeMs), max_bytes: o.logsMaxBytes, description: "slipway build logs" },
+  ];
+}
+
+function isNotFound(err: unknown): boolean {
+  return err instanceof JetStreamApiError && err.status === 404;
+}
+
+/**
+ * Creates the streams, or updates their limits to the given options: safe to call from every
+ * service at every start, in any order.
+ */
+export async function ensureStreams(jsm: JetStreamManager, options: StreamOptions = defaultStreamOptions()): Promise<void> {
+  for (const config of streamConfigs(options)) {
+    const name = config.name;
+    try {
+      await jsm.streams.info(name);
+      await jsm.streams.update(name, config);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      try {
+        await jsm.streams.add(config);
+      } catch (addErr) {
+        // Another service created it between our info and add: that is the goal reached.
+        if (!(addErr instanceof JetStreamApiError) || addErr.code !== 10058) throw addErr;
+      }
+    }
+  }
+}
+
+/** Opens (creating if needed) the object store that carries build contexts between services. */
+export async function ensureContextStore(nc: NatsConnection, options: StreamOptions = defaultStreamOptions()): Promise<ObjectStore> {
+  return new Objm(nc).create(CONTEXTS_BUCKET, { ttl: nanos(options.contextsTtlMs), storage: StorageType.File, description: "slipway build contexts" });
+}
+
+/** A durable pull consumer, as the services use them. */
+export type DurableSpec = {
+  stream: string;
+  name: string;
+  /** Subject filter; omitted = the whole stream. */
+  filter?: string;
+  /** How long a message may stay unacked before redelivery; builders extend it with `working()`. */
+  ackWaitMs: number;
+  maxDeliver: number;
+  /** Where a new consumer starts. */
+  deliver?: "all" | "new";
+};
+
+/** Creates the durable consumer if it is missing, or updates what may change on an existing one. */
+export async function ensureDurable(jsm: JetStreamManager, spec: DurableSpec): Promise<void> {
+  const config: Partial<ConsumerConfig> = {
+    durable_name: spec.name,
+    ...(spec.filter ? { filter_subject: spec.filter } : {}),
+    ack_policy: AckPolicy.Explicit,
+    ack_wait: nanos(spec.ackWaitMs),
+    max_deliver: spec.maxDeliver,
+    deliver_policy: spec.deliver === "new" ? DeliverPolicy.New : DeliverPolicy.All,
+  };
+  try {
+    await jsm.consumers.info(spec.stream, spec.name);
+    await jsm.consumers.update(spec.stream, spec.name, { ack_wait: config.ack_wait, max_deliver: config.max_deliver });
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await jsm.consumers.add(spec.stream, config);
+  }
+}
+
+/** The durable consumers of the system, in one place so that names never drift. */
+export const durables = {
+  gitSync: { stream: STREAM_EVENTS, name: "git-sync", filter: filters.webhooks, ackWaitMs: 60_000, maxDeliver: 5 },
+  builders: { stream: STREAM_EVENTS, name: "builders", filter: filters.buildsQueued, ackWaitMs: 60_000, maxDeliver: 3 },
+  projectorEvents: { stream: STREAM_EVENTS, name: "projector", ackWaitMs: 30_000, maxDeliver: -1 },
+  projectorLogs: { stream: STREAM_LOGS, name: "projector-logs", ackWaitMs: 30_000, maxDeliver: -1 },
+} as const satisfies Record<string, DurableSpec>;

@@ -1,0 +1,4 @@
+export * from "./logger.js";
+export * from "./env.js";
+export * from "./nats.js";
+export * from "./lifecycle.js";

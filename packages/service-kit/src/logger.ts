@@ -1,0 +1,15 @@
+import { pino, type Logger } from "pino";
+
+export type { Logger };
+
+/**
+ * JSON logs on stdout, one logger per service, named. Secrets never reach a log: configs are
+ * logged through `redact` paths, and events carry none.
+ */
+export function createLogger(service: string, level = process.env.SLIPWAY_LOG_LEVEL ?? "info"): Logger {
+  return pino({
+    name: service,
+    level,
+    redact: { paths: ["*.webhookSecret", "*.apiToken", "*.password", "*.token", "config.*Secret"], censor: "[redacted]" },
+  });
+}
