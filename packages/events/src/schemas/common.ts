@@ -1,4 +1,4 @@
-import { Type } from "@sinclair/typebox";
+import { Type, type Static } from "@sinclair/typebox";
 
 /** A repository as the system names it: `key` is `owner/name` when the owner is known, else `name`. */
 export const RepoRef = Type.Object({
@@ -6,6 +6,7 @@ export const RepoRef = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 200 }),
   owner: Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()]),
 });
+export type RepoRef = Static<typeof RepoRef>;
 
 export const GitSha = Type.String({ pattern: "^[0-9a-f]{40}$" });
 export const BuildId = Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" });

@@ -1,0 +1,27 @@
+import { resolve } from "node:path";
+import { ConfigError } from "@slipway/events";
+import { natsUrl, str, type Env } from "@slipway/service-kit";
+import { parseUrlTemplate, type UrlTemplate } from "./clone-url.js";
+
+export type GitSyncConfig = Readonly<{
+  natsUrl: string;
+  /** Where clone URLs come from: never from the payload. */
+  gitUrl: UrlTemplate;
+  /** This service's own disk: bare mirrors live here. */
+  dataDir: string;
+  /** Registry host[:port] the images are named for. */
+  registry: string;
+}>;
+
+export function loadConfig(env: Env = process.env): GitSyncConfig {
+  const registry = str(env, "SLIPWAY_REGISTRY", "127.0.0.1:5500");
+  if (!/^[A-Za-z0-9.-]+(:\d{1,5})?(\/[a-z0-9._\/-]+)?$/.test(registry)) {
+    throw new ConfigError(`SLIPWAY_REGISTRY=${JSON.stringify(registry)}: expected host[:port][/namespace]`);
+  }
+  return Object.freeze({
+    natsUrl: natsUrl(env),
+    gitUrl: parseUrlTemplate(str(env, "SLIPWAY_GIT_URL", "https://github.com/{full_name}.git")),
+    dataDir: resolve(str(env, "SLIPWAY_GIT_DATA", ".slipway/git-sync")),
+    registry,
+  });
+}

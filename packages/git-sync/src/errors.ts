@@ -1,0 +1,22 @@
+/** Sync failures, by whether trying again can help. */
+export const SyncErrorCode = {
+  CloneFailed: "GIT_CLONE_FAILED",
+  FetchFailed: "GIT_FETCH_FAILED",
+  RefNotFound: "GIT_REF_NOT_FOUND",
+  UnsafeName: "GIT_UNSAFE_REPO_NAME",
+  ArchiveFailed: "GIT_ARCHIVE_FAILED",
+} as const;
+export type SyncErrorCode = (typeof SyncErrorCode)[keyof typeof SyncErrorCode];
+
+export class SyncError extends Error {
+  override name = "SyncError";
+  constructor(
+    readonly code: SyncErrorCode,
+    message: string,
+    /** False when a retry would meet the same answer (the ref does not exist). */
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Image names and tags by the seed's rule: lowercased `<repo>` + what follows `Dockerfile`
+ * (`Dockerfile_test` -> `<repo>_test`). What the distribution reference grammar would reject is
+ * normalised here, or refused with a reason: never passed to Docker to fail obscurely.
+ */
+
+/** One path component of the reference grammar: alphanumerics joined by `.`, `_`, `__` or dashes. */
+const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const MAX_NAME = 255;
+
+export type NameResult = { ok: true; name: string } | { ok: false; reason: string };
+
+export function imageNameFor(repoName: string, dockerfile: string): NameResult {
+  const raw = (repoName + dockerfile.slice("Dockerfile".length)).toLowerCase();
+  const name = raw
+    .replace(/[^a-z0-9._-]+/g, "-")
+    // A run of separators the grammar does not know (`___`, `._`, `-.`) becomes one dash.
+    .replace(/[._-]{2,}/g, (run) => (run === "__" || /^-+$/.test(run) ? run : "-"))
+    .replace(/^[._-]+|[._-]+$/g, "");
+  if (!name || !COMPONENT.test(name)) {
+    return { ok: false, reason: `no valid image name can be made from repository ${JSON.stringify(repoName)} and ${JSON.stringify(dockerfile)}` };
+  }
+  if (name.length > MAX_NAME) return { ok: false, reason: `image name for ${dockerfile} is longer than ${MAX_NAME} characters` };
+  return { ok: true, name };
+}
+
+/** A tag from a branch name: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`, or null if nothing is left. */
+export function branchTag(branch: string): string | null {
+  const tag = branch.replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/^[.-]+/, "").slice(0, 128);
+  return tag || null;
+}
+
+/** Tags, as in the seed plus branches: the commit, the build number, the branch, `latest` on the default branch. */
+export function tagsFor(sha: string, buildNumber: number, branch: string | null, defaultBranch: string | null): string[] {
+  const tags = [sha, String(buildNumber)];
+  const fromBranch = branch ? branchTag(branch) : null;
+  if (fromBranch && fromBranch !== "latest" && !tags.includes(fromBranch)) tags.push(fromBranch);
+  if (branch !== null && branch === defaultBranch) tags.push("latest");
+  return tags;
+}
+
+/**
+ * Names for every Dockerfile of one push. Two Dockerfiles that normalise to the same name would
+ * overwrite each other's image: the later one (in name order) is refused.
+ */
+export function planImages(repoName: string, dockerfiles: string[]): Map<string, NameResult> {
+  const plan = new Map<string, NameResult>();
+  const taken = new Map<string, string>();
+  for (const dockerfile of dockerfiles) {
+    const result = imageNameFor(repoName, dockerfile);
+    if (result.ok && taken.has(result.name)) {
+      plan.set(dockerfile, { ok: false, reason: `${dockerfile} would be named ${result.name}, like ${taken.get(result.name)}` });
+      continue;
+    }
+    if (result.ok) taken.set(result.name, dockerfile);
+    plan.set(dockerfile, result);
+  }
+  return plan;
+}

@@ -1,0 +1,58 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { branchTag, imageNameFor, planImages, tagsFor } from "../src/naming.js";
+
+const names: [string, string, string | null][] = [
+  ["fruty_docker-ci", "Dockerfile", "fruty_docker-ci"],
+  ["fruty_docker-ci", "Dockerfile_test", "fruty_docker-ci_test"],
+  ["App", "Dockerfile.dev", "app.dev"],
+  ["app", "Dockerfile.", "app"],
+  ["app", "Dockerfile___x", "app-x"],
+  ["app", "Dockerfile__x", "app__x"],
+  ["app", "Dockerfile--x", "app--x"],
+  ["app", "Dockerfile with space", "app-with-space"],
+  [".github", "Dockerfile", "github"],
+  ["---", "Dockerfile", null],
+  ["ünï", "Dockerfile", "n"],
+  ["üü", "Dockerfile", null],
+];
+for (const [repo, file, expected] of names) {
+  test(`naming - ${repo} + ${file} -> ${expected ?? "refused"}`, () => {
+    const r = imageNameFor(repo, file);
+    if (expected === null) {
+      assert.is(r.ok, false);
+      if (!r.ok) assert.match(r.reason, /no valid image name/);
+    } else {
+      assert.equal(r, { ok: true, name: expected });
+    }
+  });
+}
+
+test("naming - two Dockerfiles that normalise alike: the later is refused", () => {
+  const plan = planImages("app", ["Dockerfile", "Dockerfile."]);
+  assert.equal(plan.get("Dockerfile"), { ok: true, name: "app" });
+  const second = plan.get("Dockerfile.");
+  assert.is(second?.ok, false);
+  if (second && !second.ok) assert.match(second.reason, /like Dockerfile/);
+});
+
+test("naming - tags: sha, build number, branch, latest on the default branch only", () => {
+  const sha = "c".repeat(40);
+  assert.equal(tagsFor(sha, 7, "master", "master"), [sha, "7", "master", "latest"]);
+  assert.equal(tagsFor(sha, 7, "feature/x", "master"), [sha, "7", "feature-x"]);
+  assert.equal(tagsFor(sha, 7, null, "master"), [sha, "7"]);
+  assert.equal(tagsFor(sha, 8, "main", null), [sha, "8", "main"]);
+});
+
+test("naming - branch tags follow the tag grammar", () => {
+  assert.is(branchTag("release/1.0"), "release-1.0");
+  assert.is(branchTag(".hidden"), "hidden");
+  assert.is(branchTag("x".repeat(300))!.length, 128);
+  assert.is(branchTag("/"), null);
+  for (const b of ["a/b c", "-x", "ü", "a..b"]) {
+    const tag = branchTag(b);
+    if (tag !== null) assert.match(tag, /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/);
+  }
+});
+
+test.run();

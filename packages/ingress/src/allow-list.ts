@@ -1,0 +1,22 @@
+/**
+ * `SLIPWAY_ALLOWED_REPOS`: comma-separated globs over `owner/name` or `name`, where `*` matches
+ * within one path segment (`acme/*` allows every repo of acme, not `acme/x/y`).
+ */
+export type RepoAllowList = { globs: string[]; allows(repo: { key: string; name: string }): boolean };
+
+function globToRegExp(glob: string): RegExp {
+  const body = glob
+    .split("*")
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+    .join("[^/]*");
+  return new RegExp(`^${body}$`, "i");
+}
+
+export function parseRepoGlobs(list: string): RepoAllowList {
+  const globs = list.split(",").map((g) => g.trim()).filter(Boolean);
+  const patterns = globs.map(globToRegExp);
+  return {
+    globs,
+    allows: (repo) => patterns.some((p) => p.test(repo.key) || p.test(repo.name)),
+  };
+}

@@ -1,0 +1,31 @@
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { ensureStreams, publishEvent, stableId } from "@slipway/events";
+import { connectNats, type Logger } from "@slipway/service-kit";
+import { buildApp } from "./app.js";
+import type { IngressConfig } from "./config.js";
+
+/** Starts ingress: NATS first (a hook is only accepted once it can be stored), then HTTP. */
+export async function startIngress(config: IngressConfig, logger: Logger): Promise<() => Promise<void>> {
+  if (!config.webhookSecret) {
+    logger.warn("SLIPWAY_WEBHOOK_SECRET is not set: unsigned webhooks are accepted. Use this only on a trusted local network.");
+  }
+  const nc = await connectNats(config.natsUrl, "slipway-ingress", logger);
+  await ensureStreams(await jetstreamManager(nc));
+  const js = jetstream(nc);
+
+  const app = buildApp({
+    config,
+    logger,
+    accept: async (data) => {
+      const id = stableId("WebhookReceived", data.deliveryId);
+      await publishEvent(js, "WebhookReceived", data, { id, correlationId: data.deliveryId, causationId: null });
+    },
+  });
+  const url = await app.listen({ host: config.host, port: config.port });
+  logger.info({ url: `${url}/hook` }, "ready");
+
+  return async () => {
+    await app.close();
+    await nc.drain();
+  };
+}
