@@ -1,0 +1,106 @@
+import { StringDecoder } from "node:string_decoder";
+
+/**
+ * Docker's build and push progress: newline-delimited JSON objects (`{stream}`, `{status, id}`,
+ * `{aux}`, `{error, errorDetail}`). This module reads them without trusting their shape and turns
+ * them into log text and the few facts the builder acts on. Pure: no Docker, no NATS.
+ */
+
+/** An error Docker reported inside its output (a build step failed, a push was refused). */
+export type DockerError = { message: string; code: number | null };
+
+/** What one progress object means to the builder. */
+export type Progress = {
+  /** Text for the build log; "" when the object adds nothing a reader wants (progress ticks, aux). */
+  text: string;
+  error: DockerError | null;
+  /** `aux.ID` of a build: the built image. */
+  imageId: string | null;
+  /** `aux.Digest` of a push: the manifest digest the registry stored. */
+  digest: string | null;
+};
+
+function get(value: unknown, key: string): unknown {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? Reflect.get(value, key) : undefined;
+}
+
+function str(value: unknown): string | null {
+  return typeof value === "string" ? value : null;
+}
+
+const NOTHING: Progress = { text: "", error: null, imageId: null, digest: null };
+
+/** Interprets one progress object (or a line that was not JSON, passed as a string). */
+export function interpretProgress(raw: unknown): Progress {
+  if (typeof raw === "string") return { ...NOTHING, text: raw.endsWith("\n") ? raw : raw + "\n" };
+  const detail = get(raw, "errorDetail");
+  const errorText = str(get(detail, "message")) ?? str(get(raw, "error"));
+  if (errorText !== null) {
+    const code = get(detail, "code");
+    const message = errorText.trim() || "Docker reported an error without a message";
+    return { ...NOTHING, text: message + "\n", error: { message, code: typeof code === "number" ? code : null } };
+  }
+  const stream = str(get(raw, "stream"));
+  if (stream !== null) return { ...NOTHING, text: stream };
+  const aux = get(raw, "aux");
+  if (aux !== undefined) {
+    return { ...NOTHING, imageId: str(get(aux, "ID")), digest: str(get(aux, "Digest")) };
+  }
+  const status = str(get(raw, "status"));
+  if (status !== null) {
+    // Byte counters ("Pushing", "Downloading" with current/total) would flood the log.
+    if (typeof get(get(raw, "progressDetail"), "current") === "number") return NOTHING;
+    const id = str(get(raw, "id"));
+    return { ...NOTHING, text: (id ? `${id}: ${status}` : status) + "\n" };
+  }
+  return NOTHING;
+}
+
+/**
+ * Splits a byte stream into parsed JSON values, one per line. Objects may straddle chunks and
+ * multi-byte characters may be cut between chunks; a line that is not JSON is yielded as a string.
+ */
+export async function* jsonLines(source: AsyncIterable<Uint8Array | string>): AsyncGenerator<unknown> {
+  const decoder = new StringDecoder("utf8");
+  let rest = "";
+  for await (const chunk of source) {
+    rest += typeof chunk === "string" ? chunk : decoder.write(Buffer.from(chunk));
+    let nl: number;
+    while ((nl = rest.indexOf("\n")) >= 0) {
+      const line = rest.slice(0, nl).replace(/\r$/, "");
+      rest = rest.slice(nl + 1);
+      if (line.trim()) yield parseLine(line);
+    }
+  }
+  rest += decoder.end();
+  if (rest.trim()) yield parseLine(rest.replace(/\r$/, ""));
+}
+
+function parseLine(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return line;
+  }
+}
+
+/** What a whole build or push said, folded from its progress objects. */
+export type OutputSummary = {
+  /** The first error Docker reported; later ones are consequences. */
+  error: DockerError | null;
+  imageId: string | null;
+  digest: string | null;
+};
+
+export function emptySummary(): OutputSummary {
+  return { error: null, imageId: null, digest: null };
+}
+
+/** Folds one interpreted object into a summary; returns a new summary. */
+export function summarize(summary: OutputSummary, p: Progress): OutputSummary {
+  return {
+    error: summary.error ?? p.error,
+    imageId: p.imageId ?? summary.imageId,
+    digest: p.digest ?? summary.digest,
+  };
+}

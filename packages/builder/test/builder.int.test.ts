@@ -1,0 +1,205 @@
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import Docker from "dockerode";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
+import {
+  STREAM_EVENTS,
+  STREAM_LOGS,
+  decodeEvent,
+  ensureContextStore,
+  ensureStreams,
+  publishEvent,
+  subjects,
+  type BuildQueued,
+  type Event,
+} from "@slipway/events";
+import { ensureBaseImage, ensureDockerEngine, startService, startTestNats, startTestRegistry, type RunningService } from "@slipway/stack";
+
+type Started = { stop(): Promise<unknown> };
+const started: Started[] = [];
+let nc: NatsConnection | undefined;
+let js: JetStreamClient;
+let base = "";
+let registryAddress = "";
+let registryUrl = "";
+let builder: RunningService | undefined;
+
+test.before(async () => {
+  await ensureDockerEngine();
+  base = await ensureBaseImage();
+  const nats = await startTestNats();
+  started.push(nats);
+  const registry = await startTestRegistry();
+  started.push(registry);
+  registryAddress = registry.address;
+  registryUrl = registry.url;
+  nc = await connect({ servers: nats.url });
+  js = jetstream(nc);
+  await ensureStreams(await jetstreamManager(nc));
+  builder = await startService("builder", { SLIPWAY_NATS_URL: nats.url });
+  started.push(builder);
+});
+
+test.after(async () => {
+  await nc?.close().catch(() => undefined);
+  // Stop in reverse order (builder before NATS), each even if another fails.
+  for (const s of started.reverse()) await s.stop().catch((err: unknown) => console.error("cleanup:", err));
+  if (registryAddress) await removeLocalTags(`${registryAddress}/`).catch((err: unknown) => console.error("cleanup:", err));
+});
+
+/** The builder keeps its tags (cache for the next build); this test's registry is gone, so drop them. */
+async function removeLocalTags(prefix: string): Promise<void> {
+  const docker = new Docker();
+  for (const image of await docker.listImages()) {
+    for (const ref of image.RepoTags ?? []) {
+      if (ref.startsWith(prefix)) await docker.getImage(ref).remove({ noprune: true });
+    }
+  }
+}
+
+/** A `git archive`-like tar holding one Dockerfile, stored in the contexts bucket under a fresh name. */
+async function storeContext(dockerfile: string, contents: string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), "builder-ctx-"));
+  try {
+    writeFileSync(join(dir, dockerfile), contents);
+    const tar = execFileSync("tar", ["-c", "-C", dir, "."]);
+    const name = `test/${randomBytes(6).toString("hex")}.tar`;
+    const store = await ensureContextStore(nc!);
+    await store.putBlob({ name }, new Uint8Array(tar));
+    return name;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function queued(buildId: string, dockerfile: string, contextObject: string): BuildQueued {
+  const sha = randomBytes(20).toString("hex");
+  return {
+    buildId,
+    deliveryId: `delivery-${buildId}`,
+    repo: { key: "fruty/docker-ci", name: "docker-ci", owner: "fruty" },
+    sha,
+    branch: "master",
+    dockerfile,
+    image: `${registryAddress}/fruty_docker-ci_test`,
+    tags: [sha, "1", "master", "latest"],
+    buildNumber: 1,
+    contextObject,
+  };
+}
+
+async function publishQueued(data: BuildQueued): Promise<Event<"BuildQueued">> {
+  const { event } = await publishEvent(js, "BuildQueued", data, { id: `queued-${data.buildId}`, correlationId: data.deliveryId, causationId: null });
+  return event;
+}
+
+/**
+ * Reads a stream's messages on `filter` from the start until `done` says so. The bound only keeps a
+ * broken builder from hanging the run; no assertion depends on it.
+ */
+async function readUntil(stream: string, filter: string, done: (events: Event[], pending: number) => boolean, boundMs = 120_000): Promise<Event[]> {
+  const consumer = await js.consumers.get(stream, { filter_subjects: filter });
+  const messages = await consumer.consume();
+  const timer = setTimeout(() => void messages.close(), boundMs);
+  const events: Event[] = [];
+  try {
+    for await (const m of messages) {
+      events.push(decodeEvent(m.data));
+      if (done(events, m.info.pending)) break;
+    }
+  } finally {
+    clearTimeout(timer);
+    await messages.close().catch(() => undefined);
+  }
+  return events;
+}
+
+const terminal = (events: Event[]) => events.some((e) => e.type === "ImagePushed" || e.type === "BuildFailed");
+
+async function runBuild(buildId: string, dockerfile: string, contextObject: string) {
+  const q = await publishQueued(queued(buildId, dockerfile, contextObject));
+  const events = await readUntil(STREAM_EVENTS, subjects.build(buildId, "queued").replace(/queued$/, "*"), terminal);
+  // Every log chunk is published (PubAck) before the terminal event, so the log stream is complete now.
+  const logs = await readUntil(STREAM_LOGS, subjects.log(buildId), (_events, pending) => pending === 0, 10_000);
+  const chunks = logs.flatMap((e) => (e.type === "BuildLogChunk" ? [e.data] : []));
+  return { q, events, chunks, text: chunks.map((c) => c.text).join("") };
+}
+
+function assertChunksOrdered(chunks: { seq: number; offset: number; text: string }[]) {
+  let offset = 0;
+  chunks.forEach((c, i) => {
+    assert.is(c.seq, i, "seq counts up from 0 without gaps");
+    assert.is(c.offset, offset, "offset is the byte position in the attempt's log");
+    offset += Buffer.byteLength(c.text, "utf8");
+  });
+}
+
+async function manifestDigest(repository: string, tag: string): Promise<string | null> {
+  const res = await fetch(`${registryUrl}/v2/${repository}/manifests/${tag}`, {
+    headers: { Accept: "application/vnd.docker.distribution.manifest.v2+json" },
+  });
+  return res.ok ? res.headers.get("Docker-Content-Digest") : null;
+}
+
+test("builder - builds, tags and pushes a Dockerfile, with ordered events and logs", async () => {
+  const buildId = "bok" + randomBytes(4).toString("hex");
+  const nonce = randomBytes(4).toString("hex"); // a fresh RUN line, so the cache cannot skip it
+  const ctx = await storeContext("Dockerfile_test", `FROM ${base}\nRUN echo hello-from-build ${nonce}\n`);
+  const { q, events, chunks, text } = await runBuild(buildId, "Dockerfile_test", ctx);
+
+  assert.equal(events.map((e) => e.type), ["BuildQueued", "BuildStarted", "ImageBuilt", "ImagePushed"], builder?.output());
+  for (const e of events.slice(1)) {
+    assert.is(e.causationId, q.id, `${e.type} answers the BuildQueued`);
+    assert.is(e.correlationId, q.correlationId);
+  }
+  const [, startedEvt, built, pushed] = events;
+  assert.ok(startedEvt?.type === "BuildStarted" && startedEvt.data.attempt === 1);
+  assert.match(startedEvt.data.builder, /:\d+$/);
+  assert.ok(built?.type === "ImageBuilt" && built.data.imageId.startsWith("sha256:"));
+  assert.ok(pushed?.type === "ImagePushed");
+  assert.equal(pushed.data.tags, q.data.tags);
+  assert.is(pushed.data.image, q.data.image);
+
+  for (const tag of q.data.tags) {
+    assert.is(await manifestDigest("fruty_docker-ci_test", tag), pushed.data.digest, `registry digest of :${tag}`);
+  }
+  assert.ok(chunks.length >= 1);
+  assertChunksOrdered(chunks);
+  assert.ok(chunks.every((c) => c.buildId === buildId && c.attempt === 1));
+  assert.match(text, `hello-from-build ${nonce}`);
+});
+
+test("builder - a failing RUN ends in BuildFailed with Docker's message, without retries", async () => {
+  const buildId = "bfail" + randomBytes(4).toString("hex");
+  const ctx = await storeContext("Dockerfile", `FROM ${base}\nRUN exit 3\n`);
+  const { events, chunks, text } = await runBuild(buildId, "Dockerfile", ctx);
+
+  assert.equal(events.map((e) => e.type), ["BuildQueued", "BuildStarted", "BuildFailed"], builder?.output());
+  const failed = events[2];
+  assert.ok(failed?.type === "BuildFailed");
+  assert.is(failed.data.stage, "build");
+  assert.is(failed.data.code, "SLIPWAY_DOCKER_BUILD_FAILED");
+  assert.is(failed.data.attempt, 1);
+  assert.match(failed.data.message, "returned a non-zero code: 3");
+  assertChunksOrdered(chunks);
+  assert.match(text, "returned a non-zero code: 3");
+});
+
+test("builder - a missing context object fails at stage context", async () => {
+  const buildId = "bctx" + randomBytes(4).toString("hex");
+  const { events } = await runBuild(buildId, "Dockerfile", "test/never-stored.tar");
+
+  assert.equal(events.map((e) => e.type), ["BuildQueued", "BuildStarted", "BuildFailed"], builder?.output());
+  const failed = events[2];
+  assert.ok(failed?.type === "BuildFailed");
+  assert.is(failed.data.stage, "context");
+  assert.is(failed.data.code, "SLIPWAY_BUILD_CONTEXT_MISSING");
+});
+
+test.run();

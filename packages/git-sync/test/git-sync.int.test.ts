@@ -1,0 +1,122 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execFileSync } from "node:child_process";
+import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { ensureContextStore, ensureStreams, publishEvent, stableId, decodeEvent, type Event, type WebhookReceived } from "@slipway/events";
+import { createGitFixture, startService, startTestNats } from "@slipway/stack";
+
+const it = suite("git-sync");
+const ctx = {} as { stops: (() => Promise<unknown>)[]; nc: NatsConnection; js: JetStreamClient; seen: Event[]; git: ReturnType<typeof createGitFixture> };
+
+it.before(async () => {
+  ctx.stops = [];
+  const nats = await startTestNats();
+  ctx.stops.push(nats.stop);
+  ctx.git = createGitFixture("app");
+  const svc = await startService("git-sync", {
+    SLIPWAY_NATS_URL: nats.url,
+    SLIPWAY_GIT_URL: join(ctx.git.root, "{name}.git"),
+    SLIPWAY_GIT_DATA: mkdtempSync(join(tmpdir(), "slipway-gs-")),
+    SLIPWAY_REGISTRY: "registry.test:5000",
+  });
+  ctx.stops.push(svc.stop);
+  ctx.nc = await connect({ servers: nats.url });
+  await ensureStreams(await jetstreamManager(ctx.nc));
+  ctx.js = jetstream(ctx.nc);
+  ctx.seen = [];
+  const sub = ctx.nc.subscribe("ci.>");
+  void (async () => {
+    for await (const m of sub) ctx.seen.push(decodeEvent(m.data));
+  })();
+});
+
+it.after(async () => {
+  await ctx.nc?.close();
+  for (const stop of (ctx.stops ?? []).reverse()) await stop().catch(() => undefined);
+});
+
+function webhook(deliveryId: string, requestedSha: string, ref = "refs/heads/master"): WebhookReceived {
+  return { deliveryId, source: "manual", repo: { key: "app", name: "app", owner: null }, ref, branch: ref.replace("refs/heads/", ""), requestedSha, defaultBranch: null, pusher: null };
+}
+
+async function send(data: WebhookReceived) {
+  await publishEvent(ctx.js, "WebhookReceived", data, { id: stableId("WebhookReceived", data.deliveryId), correlationId: data.deliveryId, causationId: null });
+}
+
+async function until<T>(probe: () => T | undefined, what: string): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const v = probe();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}; saw ${ctx.seen.map((e) => e.type).join(",")}`);
+}
+
+const byDelivery = (d: string) => ctx.seen.filter((e) => e.correlationId === d);
+
+it("first webhook clones, stores the context and queues one build per Dockerfile", async () => {
+  const tip = ctx.git.commit({ Dockerfile: "FROM scratch\n", "Dockerfile.dev": "FROM scratch\n", "Dockerfile.dockerignore": "x\n", "app.txt": "hello\n" });
+  await send(webhook("d1", "test"));
+  const updated = await until(() => byDelivery("d1").find((e) => e.type === "RepoUpdated"), "RepoUpdated");
+  assert.is(updated.type, "RepoUpdated");
+  if (updated.type !== "RepoUpdated") return;
+  assert.is(updated.data.sha, tip);
+  assert.is(updated.data.shaFromPayload, false);
+  assert.equal(updated.data.dockerfiles, ["Dockerfile", "Dockerfile.dev"]);
+  assert.is(updated.data.defaultBranch, "master");
+
+  const queued = await until(() => {
+    const q = byDelivery("d1").filter((e) => e.type === "BuildQueued");
+    return q.length === 2 ? q : undefined;
+  }, "two BuildQueued");
+  const images = queued.map((e) => (e.type === "BuildQueued" ? `${e.data.image}:${e.data.tags.join(",")}` : "")).sort();
+  assert.equal(images, [`registry.test:5000/app.dev:${tip},1,master,latest`, `registry.test:5000/app:${tip},1,master,latest`]);
+
+  // The context is the commit's tree, as a tar in the object store.
+  const store = await ensureContextStore(ctx.nc);
+  const object = await store.get(updated.data.contextObject);
+  assert.ok(object);
+  const tar = Buffer.from(await new Response(object!.data).arrayBuffer());
+  const listing = execFileSync("tar", ["-t"], { input: tar, encoding: "utf8" }).split("\n").filter(Boolean).sort();
+  assert.equal(listing, ["Dockerfile", "Dockerfile.dev", "Dockerfile.dockerignore", "app.txt"]);
+});
+
+it("a later push fetches, uses the payload's sha, and counts the build number up", async () => {
+  const first = ctx.git.commit({ "app.txt": "v2\n" });
+  ctx.git.commit({ "app.txt": "v3\n" });
+  await send(webhook("d2", first));
+  const updated = await until(() => byDelivery("d2").find((e) => e.type === "RepoUpdated"), "RepoUpdated d2");
+  if (updated.type !== "RepoUpdated") throw new Error("unexpected");
+  assert.is(updated.data.sha, first);
+  assert.is(updated.data.shaFromPayload, true);
+  assert.is(updated.data.buildNumber, 2);
+});
+
+it("a redelivered webhook is handled again but stores nothing new", async () => {
+  const jsm = await jetstreamManager(ctx.nc);
+  const stored = async () => (await jsm.streams.info("CI_EVENTS")).state.messages;
+  const before = await stored();
+  const seenBefore = byDelivery("d2").filter((e) => e.type === "RepoUpdated").length;
+  // Same delivery, new message id: as if the webhook were handled again after a crash.
+  await publishEvent(ctx.js, "WebhookReceived", webhook("d2", "test"), { id: "again-d2", correlationId: "d2", causationId: null });
+  // git-sync ran again (a plain subscriber sees every publish) ...
+  await until(() => (byDelivery("d2").filter((e) => e.type === "RepoUpdated").length > seenBefore ? true : undefined), "the repeat");
+  // ... but JetStream kept only the new WebhookReceived: the same ids were dropped as duplicates.
+  await new Promise((r) => setTimeout(r, 500));
+  assert.is(await stored(), before + 1);
+});
+
+it("an unknown ref ends in RepoSyncFailed, not in silence", async () => {
+  await send(webhook("d3", "test", "refs/heads/nope"));
+  const failed = await until(() => byDelivery("d3").find((e) => e.type === "RepoSyncFailed"), "RepoSyncFailed");
+  if (failed.type !== "RepoSyncFailed") throw new Error("unexpected");
+  assert.is(failed.data.code, "GIT_REF_NOT_FOUND");
+  assert.match(failed.data.message, /refs\/heads\/nope/);
+  assert.is(byDelivery("d3").filter((e) => e.type === "BuildQueued").length, 0);
+});
+
+it.run();

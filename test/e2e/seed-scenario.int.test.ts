@@ -1,0 +1,167 @@
+/**
+ * The seed's scenario end to end, on real parts only: a real git repo, NATS JetStream, a Docker
+ * engine and a registry, the four services as their own processes, and the seed's exact curl.
+ */
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import {
+  createGitFixture,
+  ensureBaseImage,
+  ensureDockerEngine,
+  freePort,
+  startService,
+  startTestNats,
+  startTestRegistry,
+  type RunningService,
+} from "@slipway/stack";
+import { seenInOrder, waitFor } from "./helpers.js";
+
+const SEED_CURL_BODY = `{
+  "ref": "refs/heads/master",
+  "repository": {"name": "fruty_docker-ci"},
+  "head_commit": {"id": "test"}
+}`;
+
+type BuildView = { id: string; status: string; dockerfile: string; image: string; tags: string[]; digest: string | null; error: { stage: string; message: string } | null; sha: string };
+
+const e2e = suite("seed scenario");
+const ctx = {} as {
+  stops: (() => Promise<unknown>)[];
+  registry: { address: string; url: string };
+  hookUrl: string;
+  buildsUrl: string;
+  logsDir: string;
+  nc: NatsConnection;
+  subjects: string[];
+  git: ReturnType<typeof createGitFixture>;
+};
+
+e2e.before(async () => {
+  ctx.stops = [];
+  await ensureDockerEngine();
+  const base = await ensureBaseImage();
+  const nats = await startTestNats();
+  ctx.stops.push(nats.stop);
+  const registry = await startTestRegistry();
+  ctx.stops.push(registry.stop);
+  ctx.registry = registry;
+
+  ctx.git = createGitFixture("fruty_docker-ci");
+  ctx.git.commit({
+    Dockerfile: `FROM ${base}\nRUN echo plain-image-build\n`,
+    Dockerfile_test: `FROM ${base}\nCOPY README.md /README.md\nRUN echo seed-test-build && cat /README.md\n`,
+    "README.md": "the fruty test repo\n",
+  });
+
+  const work = mkdtempSync(join(tmpdir(), "slipway-e2e-"));
+  ctx.logsDir = join(work, "logs");
+  const ingressPort = await freePort();
+  const projectorPort = await freePort();
+  const common = { SLIPWAY_NATS_URL: nats.url, SLIPWAY_LOG_LEVEL: "info" };
+  const services: [string, Record<string, string>][] = [
+    ["projector", { SLIPWAY_PROJECTOR_PORT: String(projectorPort), SLIPWAY_PROJECTOR_HOST: "127.0.0.1", SLIPWAY_PROJECTOR_DATA: join(work, "projector"), SLIPWAY_LOGS_DIR: ctx.logsDir }],
+    ["git-sync", { SLIPWAY_GIT_URL: join(ctx.git.root, "{name}.git"), SLIPWAY_GIT_DATA: join(work, "git-sync"), SLIPWAY_REGISTRY: registry.address }],
+    ["builder", {}],
+    ["ingress", { SLIPWAY_INGRESS_PORT: String(ingressPort), SLIPWAY_INGRESS_HOST: "127.0.0.1" }],
+  ];
+  for (const [name, env] of services) {
+    const svc: RunningService = await startService(name, { ...common, ...env });
+    ctx.stops.push(svc.stop);
+  }
+  ctx.hookUrl = `http://127.0.0.1:${ingressPort}/hook`;
+  ctx.buildsUrl = `http://127.0.0.1:${projectorPort}/builds`;
+
+  // A plain subscription, as `nats sub 'ci.>'` would see the system.
+  ctx.nc = await connect({ servers: nats.url });
+  ctx.subjects = [];
+  const sub = ctx.nc.subscribe("ci.>");
+  void (async () => {
+    for await (const m of sub) ctx.subjects.push(m.subject);
+  })();
+});
+
+e2e.after(async () => {
+  await ctx.nc?.close();
+  for (const stop of (ctx.stops ?? []).reverse()) await stop().catch((e) => console.error(e));
+});
+
+async function builds(): Promise<BuildView[]> {
+  const res = await fetch(ctx.buildsUrl);
+  assert.is(res.status, 200);
+  return ((await res.json()) as { builds: BuildView[] }).builds;
+}
+
+async function manifestDigest(name: string, tag: string): Promise<string | null> {
+  const res = await fetch(`${ctx.registry.url}/v2/${name}/manifests/${tag}`, {
+    method: "HEAD",
+    headers: { Accept: "application/vnd.docker.distribution.manifest.v2+json" },
+  });
+  return res.ok ? res.headers.get("docker-content-digest") : null;
+}
+
+e2e("the seed's exact curl builds and pushes every Dockerfile", async () => {
+  const res = await fetch(ctx.hookUrl, {
+    method: "POST",
+    headers: { "Cache-Control": "no-cache", "Content-Type": "application/json" },
+    body: SEED_CURL_BODY,
+  });
+  assert.is(res.status, 200);
+  assert.is(await res.text(), '{"status":"success","data":"","message":"hook successful"}');
+
+  const done = await waitFor("both builds to finish", async () => {
+    const all = await builds();
+    return all.length === 2 && all.every((b) => b.status === "succeeded" || b.status === "failed") ? all : null;
+  });
+  for (const b of done) assert.is(b.status, "succeeded", `${b.dockerfile}: ${JSON.stringify(b.error)}`);
+
+  const catalog = (await (await fetch(`${ctx.registry.url}/v2/_catalog`)).json()) as { repositories: string[] };
+  assert.ok(catalog.repositories.includes("fruty_docker-ci_test"), JSON.stringify(catalog));
+  assert.ok(catalog.repositories.includes("fruty_docker-ci"), JSON.stringify(catalog));
+
+  for (const b of done) {
+    const name = b.dockerfile === "Dockerfile" ? "fruty_docker-ci" : "fruty_docker-ci_test";
+    assert.is(b.image, `${ctx.registry.address}/${name}`);
+    assert.ok(b.tags.includes("latest") && b.tags.includes(b.sha), JSON.stringify(b.tags));
+    assert.match(b.digest ?? "", /^sha256:[0-9a-f]{64}$/);
+    for (const tag of b.tags) assert.is(await manifestDigest(name, tag), b.digest, `${name}:${tag}`);
+  }
+
+  const test = done.find((b) => b.dockerfile === "Dockerfile_test")!;
+  const log = await waitFor("the build log file", async () => {
+    try {
+      const text = readFileSync(join(ctx.logsDir, `${test.id}.log`), "utf8");
+      return text.includes("Successfully built") ? text : null;
+    } catch {
+      return null;
+    }
+  });
+  assert.match(log, /seed-test-build/);
+  assert.match(log, /the fruty test repo/);
+
+  const order = ["ci.webhook.received.", "ci.repo.updated.", `ci.build.${test.id}.queued`, `ci.build.${test.id}.started`, `ci.log.${test.id}`, `ci.build.${test.id}.built`, `ci.build.${test.id}.pushed`];
+  seenInOrder(ctx.subjects, order);
+});
+
+e2e("a failing RUN ends as BuildFailed with Docker's message; the push's other builds succeed", async () => {
+  const sha = ctx.git.commit({ Dockerfile_broken: "FROM scratch\nCOPY README.md /x\nRUN echo about-to-fail && exit 3\n" }, "add a broken Dockerfile");
+  const body = JSON.stringify({ ref: "refs/heads/master", repository: { name: "fruty_docker-ci" }, head_commit: { id: sha } });
+  const res = await fetch(ctx.hookUrl, { method: "POST", headers: { "Content-Type": "application/json" }, body });
+  assert.is(res.status, 200);
+
+  const push = await waitFor("the second push's three builds", async () => {
+    const mine = (await builds()).filter((b) => b.sha === sha);
+    return mine.length === 3 && mine.every((b) => b.status === "succeeded" || b.status === "failed") ? mine : null;
+  });
+  const broken = push.find((b) => b.dockerfile === "Dockerfile_broken")!;
+  assert.is(broken.status, "failed");
+  assert.is(broken.error?.stage, "build");
+  assert.ok(broken.error?.message && broken.error.message.length > 0);
+  for (const b of push.filter((b) => b !== broken)) assert.is(b.status, "succeeded", b.dockerfile);
+  assert.is((await builds()).length, 5);
+});
+
+e2e.run();
