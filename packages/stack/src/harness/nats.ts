@@ -1,0 +1,32 @@
+import { ensureNatsImage, LOCAL_NATS_IMAGE } from "../images/nats-image.js";
+import { harnessConfig } from "./config.js";
+import { loadTestcontainers, neverPull } from "./testcontainers.js";
+
+/** A NATS server with JetStream, in a container, for one test file. */
+export type TestNats = {
+  /** nats://127.0.0.1:PORT */
+  url: string;
+  stop(): Promise<void>;
+};
+
+/** Starts NATS (JetStream on, store in the container) on a random host port. */
+export async function startTestNats(): Promise<TestNats> {
+  const { GenericContainer, Wait } = await loadTestcontainers();
+  const image = harnessConfig().natsImage;
+  let container = new GenericContainer(image)
+    .withCommand(["-js", "-sd", "/data"])
+    .withExposedPorts(4222)
+    .withWaitStrategy(Wait.forLogMessage(/Server is ready/))
+    .withStartupTimeout(60_000);
+  if (image === LOCAL_NATS_IMAGE) {
+    await ensureNatsImage(image);
+    container = container.withPullPolicy(neverPull);
+  }
+  const started = await container.start();
+  return {
+    url: `nats://${started.getHost()}:${started.getMappedPort(4222)}`,
+    stop: async () => {
+      await started.stop({ timeout: 5_000 });
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import { ensureRegistryImage, LOCAL_REGISTRY_IMAGE } from "../images/registry-image.js";
+import { harnessConfig } from "./config.js";
+import { loadTestcontainers, neverPull } from "./testcontainers.js";
+
+/** A Docker registry (distribution 2.x, no auth), in a container, for one test file. */
+export type TestRegistry = {
+  /** 127.0.0.1:PORT: the form image names and SLIPWAY_REGISTRY use; the engine pushes there (loopback is insecure-allowed). */
+  address: string;
+  /** http://127.0.0.1:PORT */
+  url: string;
+  stop(): Promise<void>;
+};
+
+/** Starts a registry on a random host port. */
+export async function startTestRegistry(): Promise<TestRegistry> {
+  const { GenericContainer, Wait } = await loadTestcontainers();
+  const image = harnessConfig().registryImage;
+  let container = new GenericContainer(image)
+    .withExposedPorts(5000)
+    .withWaitStrategy(Wait.forHttp("/v2/", 5000))
+    .withStartupTimeout(60_000);
+  if (image === LOCAL_REGISTRY_IMAGE) {
+    await ensureRegistryImage(image);
+    container = container.withPullPolicy(neverPull);
+  }
+  const started = await container.start();
+  const address = `${started.getHost()}:${started.getMappedPort(5000)}`;
+  return {
+    address,
+    url: `http://${address}`,
+    stop: async () => {
+      await started.stop({ timeout: 5_000 });
+    },
+  };
+}

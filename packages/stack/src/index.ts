@@ -1,0 +1,19 @@
+/**
+ * @slipway/stack: local infrastructure for `npm start` and the integration-test harness.
+ * Tests use: startTestNats, startTestRegistry, ensureDockerEngine, ensureBaseImage, startService.
+ */
+export { ensureDockerEngine, type DockerEngine, type EnsureDockerOptions } from "./infra/docker.js";
+export { startTestNats, type TestNats } from "./harness/nats.js";
+export { startTestRegistry, type TestRegistry } from "./harness/registry.js";
+export { ensureBaseImage } from "./harness/base-image.js";
+export { startService, type RunningService, type StartServiceOptions } from "./harness/service.js";
+export { createGitFixture, type GitFixture } from "./git-fixture.js";
+export { harnessConfig, type HarnessConfig } from "./harness/config.js";
+export { ensureBusyboxImage, LOCAL_BUSYBOX_IMAGE } from "./images/busybox-image.js";
+export { ensureNatsImage, LOCAL_NATS_IMAGE } from "./images/nats-image.js";
+export { ensureRegistryImage, LOCAL_REGISTRY_IMAGE } from "./images/registry-image.js";
+export { dockerClient } from "./docker.js";
+export { freePort, tcpReachable, httpStatus, waitUntil } from "./net.js";
+export { repoRoot, stateDir, serviceEntry } from "./paths.js";
+export { spawnChild, type Child, type ChildOptions, type Exit } from "./processes.js";
+export { isReadyLine } from "./lines.js";

@@ -1,0 +1,91 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort, httpStatus, repoRoot, spawnChild, tcpReachable } from "../src/index.js";
+
+// The launcher end to end on free ports and a temp state dir: it starts NATS and a registry,
+// runs the four built services, answers the seed's webhook, and on SIGINT stops all it started.
+const launcher = join(repoRoot(), "packages", "stack", "dist", "cli", "up.js");
+
+test("launcher - brings everything up and SIGINT stops what it started", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "slipway-up-"));
+  const [natsPort, registryPort, ingressPort, projectorPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const up = spawnChild({
+    name: "up",
+    command: process.execPath,
+    args: [launcher],
+    env: {
+      ...process.env,
+      SLIPWAY_STATE_DIR: dir,
+      SLIPWAY_NATS_URL: `nats://127.0.0.1:${natsPort}`,
+      SLIPWAY_REGISTRY: `127.0.0.1:${registryPort}`,
+      SLIPWAY_INGRESS_PORT: String(ingressPort),
+      SLIPWAY_PROJECTOR_PORT: String(projectorPort),
+      SLIPWAY_LOGS_DIR: join(dir, "build-logs"),
+      SLIPWAY_GIT_URL: join(dir, "no-git", "{name}.git"),
+    },
+  });
+  try {
+    await up.waitForLine((l) => l === "slipway is up", 90_000);
+    const out = up.output();
+    assert.match(out, new RegExp(`nats://127\\.0\\.0\\.1:${natsPort} +started by this launcher`));
+    assert.match(out, /Docker +engine +reused/);
+    const hook = await fetch(`http://127.0.0.1:${ingressPort}/hook`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ref: "refs/heads/master", repository: { name: "fruty_docker-ci" }, head_commit: { id: "test" } }),
+    });
+    assert.equal(await hook.json(), { status: "success", data: "", message: "hook successful" });
+    assert.is(await httpStatus(`http://127.0.0.1:${registryPort}/v2/`), 200);
+    assert.ok(existsSync(join(dir, "logs", "ingress.log")));
+    assert.match(readFileSync(join(dir, "logs", "ingress.log"), "utf8"), /"msg":"ready"/);
+
+    up.process.kill("SIGINT");
+    const exit = await up.exited;
+    assert.is(exit.code, 0, up.output());
+    assert.match(up.output(), /stopping nats-server \(started by this launcher\)/);
+    assert.is(await tcpReachable("127.0.0.1", natsPort), false);
+    assert.is(await httpStatus(`http://127.0.0.1:${registryPort}/v2/`), null);
+    assert.is(await tcpReachable("127.0.0.1", ingressPort), false);
+  } finally {
+    await up.stop(30_000);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("launcher - reuses a NATS it finds and leaves it running", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "slipway-up-"));
+  const natsPort = await freePort();
+  const nats = spawnChild({ name: "nats", command: "nats-server", args: ["-js", "-a", "127.0.0.1", "-p", String(natsPort), "-sd", join(dir, "own-nats")] });
+  const up = spawnChild({
+    name: "up",
+    command: process.execPath,
+    args: [launcher],
+    env: {
+      ...process.env,
+      SLIPWAY_STATE_DIR: dir,
+      SLIPWAY_NATS_URL: `nats://127.0.0.1:${natsPort}`,
+      SLIPWAY_REGISTRY: `127.0.0.1:${await freePort()}`,
+      SLIPWAY_INGRESS_PORT: String(await freePort()),
+      SLIPWAY_PROJECTOR_PORT: String(await freePort()),
+      SLIPWAY_LOGS_DIR: join(dir, "build-logs"),
+    },
+  });
+  try {
+    await nats.waitForLine((l) => l.includes("Server is ready"), 20_000);
+    await up.waitForLine((l) => l === "slipway is up", 90_000);
+    assert.match(up.output(), /something listens at 127\.0\.0\.1:\d+, reusing it/);
+    up.process.kill("SIGTERM");
+    assert.is((await up.exited).code, 0, up.output());
+    assert.not.match(up.output(), /stopping nats-server/);
+    assert.is(await tcpReachable("127.0.0.1", natsPort), true);
+  } finally {
+    await up.stop(30_000);
+    await nats.stop(10_000);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Makes a fresh Debian/Ubuntu machine ready to run and test slipway, and does nothing slow when it
+# already is: system packages (Docker engine, NATS, registry, git, static busybox) from apt, pnpm 10,
+# the workspace's dependencies and its build. Run as root, or as a user with sudo.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PNPM_VERSION="10.34.8"
+
+say() { printf '[bootstrap] %s\n' "$*"; }
+die() { printf '[bootstrap] error: %s\n' "$*" >&2; exit 1; }
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+fi
+as_root() {
+  if [ "$(id -u)" -eq 0 ] || [ -n "$SUDO" ]; then $SUDO "$@"; else die "need root or sudo for: $*"; fi
+}
+
+# --- system packages: only the missing ones -------------------------------------------------------
+missing=()
+command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)  # a docker CLI alone is not an engine
+command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || missing+=(nats-server)
+command -v docker-registry >/dev/null 2>&1 || [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
+command -v git >/dev/null 2>&1 || missing+=(git)
+[ -x /bin/busybox ] || command -v busybox >/dev/null 2>&1 || missing+=(busybox-static)
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get: install them by hand"
+  say "installing ${missing[*]} (apt)"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  say "system packages present (dockerd, nats-server, docker-registry, git, busybox)"
+fi
+
+# --- Node and pnpm ---------------------------------------------------------------------------------
+command -v node >/dev/null 2>&1 || die "Node.js >= 20 is required (https://nodejs.org or NodeSource)"
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+[ "$node_major" -ge 20 ] || die "Node.js >= 20 is required, found $(node -v)"
+
+pnpm_version="$(pnpm --version 2>/dev/null || true)"
+case "$pnpm_version" in
+  10.*) say "pnpm $pnpm_version present" ;;
+  *)
+    # npm, not corepack: corepack's signature check fails against registries without signatures.
+    say "installing pnpm@$PNPM_VERSION (found: ${pnpm_version:-none})"
+    npm_prefix="$(npm prefix -g)"
+    if [ -w "$npm_prefix/lib" ] || [ -w "$npm_prefix" ]; then
+      npm install -g --silent "pnpm@$PNPM_VERSION"
+    else
+      as_root npm install -g --silent "pnpm@$PNPM_VERSION"
+    fi
+    hash -r
+    ;;
+esac
+
+# --- workspace -------------------------------------------------------------------------------------
+cd "$ROOT"
+if [ -f pnpm-lock.yaml ]; then
+  say "pnpm install --frozen-lockfile"
+  pnpm install --frozen-lockfile --reporter=silent
+else
+  say "pnpm install (no lockfile)"
+  pnpm install --reporter=silent
+fi
+say "building (tsc -b)"
+pnpm run --silent build
+say "ready"
