@@ -1,0 +1,80 @@
+import { open } from "node:fs/promises";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
+import { logPath } from "./log-writer.js";
+import type { ReadModelAccessor } from "./projection-state.js";
+import { listBuilds, listDeliveries, parseBuildListQuery, parseDeliveryListQuery } from "./queries.js";
+import { isNoEntry } from "./snapshot-store.js";
+
+/** Stable error codes of the HTTP API; the body is always `{ error: { code, message } }`. */
+export const ApiErrorCode = {
+  BadRequest: "BAD_REQUEST",
+  BuildNotFound: "BUILD_NOT_FOUND",
+  LogNotFound: "LOG_NOT_FOUND",
+  NotFound: "NOT_FOUND",
+  Internal: "INTERNAL",
+} as const;
+export type ApiErrorCode = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];
+
+export type AppOptions = {
+  readModel: ReadModelAccessor;
+  logsDir: string;
+  /** Request logging; omitted = none (tests). */
+  logger?: FastifyBaseLogger;
+};
+
+function sendError(reply: FastifyReply, status: number, code: ApiErrorCode, message: string): FastifyReply {
+  return reply.code(status).send({ error: { code, message } });
+}
+
+/** Builds the read API; `main.ts` listens, tests call `app.inject()`. */
+export function buildApp(options: AppOptions): FastifyInstance {
+  const { readModel, logsDir } = options;
+  // One log line per request would drown the service's own logs; failures are logged below.
+  const app = Fastify({ loggerInstance: options.logger, logController: new LogController({ disableRequestLogging: true }) });
+
+  app.setNotFoundHandler((request, reply) => sendError(reply, 404, ApiErrorCode.NotFound, `no route ${request.method} ${request.url}`));
+  app.setErrorHandler((err, request, reply) => {
+    const status = typeof err === "object" && err !== null && "statusCode" in err && typeof err.statusCode === "number" ? err.statusCode : 500;
+    if (status >= 500) {
+      request.log.error({ err }, "request failed");
+      return sendError(reply, status, ApiErrorCode.Internal, "internal error");
+    }
+    return sendError(reply, status, ApiErrorCode.BadRequest, err instanceof Error ? err.message : "bad request");
+  });
+
+  app.get("/healthz", async () => ({ status: "ok", checkpoint: readModel.checkpoint() }));
+
+  app.get("/builds", async (request, reply) => {
+    const q = parseBuildListQuery(request.query);
+    if (!q.ok) return sendError(reply, 400, ApiErrorCode.BadRequest, q.message);
+    return { builds: listBuilds(readModel.model(), q.value) };
+  });
+
+  app.get<{ Params: { id: string } }>("/builds/:id", async (request, reply) => {
+    const build = readModel.model().builds.get(request.params.id);
+    if (!build) return sendError(reply, 404, ApiErrorCode.BuildNotFound, `no build ${JSON.stringify(request.params.id)}`);
+    return build;
+  });
+
+  app.get<{ Params: { id: string } }>("/builds/:id/log", async (request, reply) => {
+    const path = logPath(logsDir, request.params.id);
+    const notFound = () => sendError(reply, 404, ApiErrorCode.LogNotFound, `no log for build ${JSON.stringify(request.params.id)}`);
+    if (path === null) return notFound();
+    let file;
+    try {
+      file = await open(path, "r");
+    } catch (err) {
+      if (isNoEntry(err)) return notFound();
+      throw err;
+    }
+    return reply.type("text/plain; charset=utf-8").send(file.createReadStream());
+  });
+
+  app.get("/deliveries", async (request, reply) => {
+    const q = parseDeliveryListQuery(request.query);
+    if (!q.ok) return sendError(reply, 400, ApiErrorCode.BadRequest, q.message);
+    return { deliveries: listDeliveries(readModel.model(), q.value) };
+  });
+
+  return app;
+}

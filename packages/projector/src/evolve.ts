@@ -1,0 +1,116 @@
+import { EventType, type Event } from "@slipway/events";
+import { built, cancelled, failed, minimalBuild, pushed, queued, started } from "./build-steps.js";
+import { DeliveryStatus, type BuildView, type DeliveryView, type ReadModel, type ReadonlyModel } from "./read-model.js";
+
+/** The records one event creates or replaces; empty when the event changes nothing. */
+export type Change = {
+  build?: BuildView;
+  delivery?: DeliveryView;
+};
+
+type BuildEvent = Extract<Event, { data: { buildId: string } }>;
+
+/**
+ * The projection's pure core: what `event` (at stream sequence `seq`) does to the read model.
+ * Idempotent: an event already recorded on its build, or a delivery fact already known, yields
+ * the same state again, so a redelivered event can never count twice.
+ */
+export function evolve(model: ReadonlyModel, event: Event, seq: number): Change {
+  switch (event.type) {
+    case EventType.WebhookReceived: {
+      const d = event.data;
+      // First sighting wins: a late duplicate must not move a synced delivery back to `received`.
+      if (model.deliveries.has(d.deliveryId)) return {};
+      return {
+        delivery: {
+          deliveryId: d.deliveryId,
+          status: DeliveryStatus.received,
+          repo: d.repo.key,
+          repoName: d.repo.name,
+          ref: d.ref,
+          branch: d.branch,
+          requestedSha: d.requestedSha,
+          sha: null,
+          buildNumber: null,
+          dockerfiles: [],
+          error: null,
+          receivedAt: event.time,
+          updatedAt: event.time,
+        },
+      };
+    }
+    case EventType.RepoUpdated: {
+      const d = event.data;
+      const base = model.deliveries.get(d.deliveryId) ?? unseenDelivery(d.deliveryId, d.repo, d.ref, event.time);
+      // `synced` wins over an earlier `sync_failed`: a retry got through and builds follow.
+      return {
+        delivery: { ...base, status: DeliveryStatus.synced, branch: d.branch, sha: d.sha, buildNumber: d.buildNumber, dockerfiles: [...d.dockerfiles], error: null, updatedAt: event.time },
+      };
+    }
+    case EventType.RepoSyncFailed: {
+      const d = event.data;
+      const base = model.deliveries.get(d.deliveryId) ?? unseenDelivery(d.deliveryId, d.repo, d.ref, event.time);
+      if (base.status === DeliveryStatus.synced) return {};
+      return { delivery: { ...base, status: DeliveryStatus.syncFailed, error: { code: d.code, message: d.message }, updatedAt: event.time } };
+    }
+    case EventType.BuildQueued:
+      return withBuild(model, event, seq, (b) => queued(b, event.data, event.time));
+    case EventType.BuildStarted:
+      return withBuild(model, event, seq, (b) => started(b, event.data.attempt, event.time));
+    case EventType.ImageBuilt:
+      return withBuild(model, event, seq, (b) => built(b, event.data));
+    case EventType.ImagePushed:
+      return withBuild(model, event, seq, (b) => pushed(b, event.data, event.time));
+    case EventType.BuildFailed:
+      return withBuild(model, event, seq, (b) => failed(b, event.data, event.time));
+    case EventType.BuildCancelled:
+      return withBuild(model, event, seq, (b) => cancelled(b, event.time));
+    case EventType.BuildLogChunk:
+      // Logs live in files (log-writer.ts), not in the view.
+      return {};
+    default: {
+      const _exhaustive: never = event;
+      return _exhaustive;
+    }
+  }
+}
+
+function unseenDelivery(deliveryId: string, repo: { key: string; name: string }, ref: string, time: string): DeliveryView {
+  return {
+    deliveryId,
+    status: DeliveryStatus.received,
+    repo: repo.key,
+    repoName: repo.name,
+    ref,
+    branch: null,
+    requestedSha: null,
+    sha: null,
+    buildNumber: null,
+    dockerfiles: [],
+    error: null,
+    receivedAt: time,
+    updatedAt: time,
+  };
+}
+
+function withBuild(model: ReadonlyModel, event: BuildEvent, seq: number, step: (b: BuildView) => BuildView): Change {
+  const buildId = event.data.buildId;
+  const existing = model.builds.get(buildId);
+  if (existing?.events.some((e) => e.id === event.id)) return {};
+  const base = existing ?? minimalBuild(buildId, event.correlationId, event.time, model.deliveries.get(event.correlationId));
+  const recorded = { ...base, events: [...base.events, { seq, type: event.type, id: event.id, time: event.time }] };
+  return { build: step(recorded) };
+}
+
+/** Writes a change into the (mutable) model. */
+export function applyChange(model: ReadModel, change: Change): void {
+  if (change.build) model.builds.set(change.build.id, change.build);
+  if (change.delivery) model.deliveries.set(change.delivery.deliveryId, change.delivery);
+}
+
+/** `evolve` then `applyChange`: one event folded into the model. */
+export function applyEvent(model: ReadModel, event: Event, seq: number): Change {
+  const change = evolve(model, event, seq);
+  applyChange(model, change);
+  return change;
+}

@@ -1,0 +1,10 @@
+export { evolve, applyChange, applyEvent, type Change } from "./evolve.js";
+export * from "./read-model.js";
+export { loadConfig, type ProjectorConfig } from "./config.js";
+export { buildApp, ApiErrorCode, type AppOptions } from "./app.js";
+export { ProjectionState, type ReadModelAccessor } from "./projection-state.js";
+export { ModelStore, JOURNAL_FILE, defaultModelStoreOptions, type ModelStoreOptions } from "./model-store.js";
+export { SnapshotStore, Snapshot, SnapshotError, SnapshotErrorCode, SNAPSHOT_SCHEMA, SNAPSHOT_FILE } from "./snapshot-store.js";
+export { LogWriter, logPath } from "./log-writer.js";
+export { listBuilds, listDeliveries, parseBuildListQuery, parseDeliveryListQuery, toSummary, DEFAULT_LIMIT, MAX_LIMIT } from "./queries.js";
+export { startProjector, type RunningProjector } from "./service.js";

@@ -1,0 +1,104 @@
+import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { durables, ensureDurable, ensureStreams, STREAM_EVENTS } from "@slipway/events";
+import { connectNats, type Logger } from "@slipway/service-kit";
+import { buildApp } from "./app.js";
+import type { ProjectorConfig } from "./config.js";
+import { positionDurable } from "./durable-position.js";
+import { startEventProjection } from "./event-projection.js";
+import { LogWriter, startLogProjection } from "./log-writer.js";
+import { ProjectionState } from "./projection-state.js";
+import { ModelStore } from "./model-store.js";
+import { SnapshotError, SnapshotErrorCode } from "./snapshot-store.js";
+
+export type RunningProjector = {
+  /** Where the HTTP API answers. */
+  url: string;
+  state: ProjectionState;
+  /** Graceful stop: stop pulling, persist and ack, close the server, drain NATS. */
+  stop(): Promise<void>;
+};
+
+/**
+ * Loads the saved model, or starts empty (and replays the stream from sequence 1) when there is
+ * none, it is unreadable, or it counts in another stream than the one on the server (recreated).
+ */
+async function loadState(store: ModelStore, jsm: JetStreamManager, logger: Logger): Promise<ProjectionState> {
+  const info = await jsm.streams.info(STREAM_EVENTS);
+  let snapshot;
+  try {
+    snapshot = await store.load();
+  } catch (err) {
+    if (!(err instanceof SnapshotError) || err.code !== SnapshotErrorCode.Corrupt) throw err;
+    logger.warn({ err }, "saved read model unreadable, rebuilding it from the stream");
+    await store.clear();
+    return ProjectionState.empty(info.created);
+  }
+  if (snapshot === null) return ProjectionState.empty(info.created);
+  if (snapshot.streamCreated !== info.created || snapshot.checkpoint > info.state.last_seq) {
+    logger.warn({ checkpoint: snapshot.checkpoint, lastSeq: info.state.last_seq }, "saved read model belongs to another CI_EVENTS stream, rebuilding it");
+    await store.clear();
+    return ProjectionState.empty(info.created);
+  }
+  return ProjectionState.fromSnapshot(snapshot);
+}
+
+export async function startProjector(config: ProjectorConfig, logger: Logger): Promise<RunningProjector> {
+  const nc: NatsConnection = await connectNats(config.natsUrl, "slipway-projector", logger);
+  try {
+    const jsm = await jetstreamManager(nc);
+    await ensureStreams(jsm);
+    const store = new ModelStore(config.dataDir);
+    const state = await loadState(store, jsm, logger);
+    const moved = await positionDurable(jsm, durables.projectorEvents, state.checkpoint());
+    if (moved) logger.info({ checkpoint: state.checkpoint() }, "events consumer positioned after the checkpoint");
+    await ensureDurable(jsm, durables.projectorLogs);
+
+    // Listen before consuming: a taken port fails the start before anything is pulled.
+    const app = buildApp({ readModel: state, logsDir: config.logsDir, logger });
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const boundPort = typeof address === "object" && address !== null ? address.port : config.port;
+    const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+    const url = `http://${host}:${boundPort}`;
+
+    const js = jetstream(nc);
+    const eventConsumer = await js.consumers.get(durables.projectorEvents.stream, durables.projectorEvents.name);
+    const logConsumer = await js.consumers.get(durables.projectorLogs.stream, durables.projectorLogs.name);
+
+    let stopping = false;
+    const projection = startEventProjection({
+      consumer: eventConsumer,
+      state,
+      store,
+      logger,
+      flushIntervalMs: config.flushIntervalMs,
+      flushMaxMessages: config.flushMaxMessages,
+    });
+    void projection.done.then(
+      () => {
+        if (!stopping) logger.error("events consumer ended unexpectedly");
+      },
+      (err: unknown) => logger.error({ err }, "events consumer failed"),
+    );
+    const logs = startLogProjection(logConsumer, new LogWriter(config.logsDir), logger, durables.projectorLogs.maxDeliver);
+
+    logger.info({ url, checkpoint: state.checkpoint(), builds: state.model().builds.size }, "ready");
+
+    return {
+      url,
+      state,
+      async stop() {
+        stopping = true;
+        await projection.stop();
+        await store.close();
+        await logs.stop();
+        await app.close();
+        await nc.drain();
+      },
+    };
+  } catch (err) {
+    await nc.close().catch(() => undefined);
+    throw err;
+  }
+}
