@@ -1,4 +1,5 @@
-import { FormatRegistry } from "@sinclair/typebox";
+import { FormatRegistry, type TSchema } from "@sinclair/typebox";
+import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
 import { Value } from "@sinclair/typebox/value";
 import { catalog, isEventType, type EventData, type EventType } from "./catalog.js";
 import { EnvelopeHeader, type Event, type EventLinks } from "./envelope.js";
@@ -8,6 +9,10 @@ import { InvalidEventError, UnsupportedVersionError } from "./errors.js";
 if (!FormatRegistry.Has("date-time")) {
   FormatRegistry.Set("date-time", (v) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(v) && !Number.isNaN(Date.parse(v)));
 }
+
+// Compiled once: checking is the largest cost of a replay, and compiled checks are ~10x faster.
+const envelopeCheck = TypeCompiler.Compile(EnvelopeHeader);
+const dataChecks = new Map<string, TypeCheck<TSchema>>(Object.entries(catalog).map(([type, e]) => [type, TypeCompiler.Compile(e.schema)]));
 
 function firstError(schema: Parameters<typeof Value.Errors>[0], value: unknown): string {
   const e = Value.Errors(schema, value).First();
@@ -38,7 +43,7 @@ export function decodeEvent(body: Uint8Array): Event {
   } catch (cause) {
     throw new InvalidEventError("message body is not JSON", { cause });
   }
-  if (!Value.Check(EnvelopeHeader, parsed)) {
+  if (!envelopeCheck.Check(parsed)) {
     throw new InvalidEventError(`bad envelope: ${firstError(EnvelopeHeader, parsed)}`);
   }
   const { type, version, data } = parsed;
@@ -48,7 +53,7 @@ export function decodeEvent(body: Uint8Array): Event {
     throw new UnsupportedVersionError(`${type} v${version} is newer than the v${entry.version} this service knows`);
   }
   // Older versions would be upcast here; v1 is the first, so there is nothing to lift yet.
-  if (!Value.Check(entry.schema, data)) {
+  if (!dataChecks.get(type)!.Check(data)) {
     throw new InvalidEventError(`${type} v${version}: ${firstError(entry.schema, data)}`);
   }
   return parsed as Event;
