@@ -14,6 +14,7 @@ import {
   ensureBaseImage,
   ensureDockerEngine,
   freePort,
+  removeLocalTags,
   startService,
   startTestNats,
   startTestRegistry,
@@ -93,6 +94,7 @@ e2e.before(async () => {
 e2e.after(async () => {
   await ctx.nc?.close();
   for (const stop of (ctx.stops ?? []).reverse()) await stop().catch((e) => console.error(e));
+  if (ctx.registry) await removeLocalTags(ctx.registry.address).catch((e) => console.error(e));
 });
 
 async function builds(): Promise<BuildView[]> {

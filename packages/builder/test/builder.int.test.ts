@@ -5,7 +5,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import Docker from "dockerode";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
 import {
@@ -19,7 +18,7 @@ import {
   type BuildQueued,
   type Event,
 } from "@slipway/events";
-import { ensureBaseImage, ensureDockerEngine, startService, startTestNats, startTestRegistry, type RunningService } from "@slipway/stack";
+import { ensureBaseImage, ensureDockerEngine, removeLocalTags, startService, startTestNats, startTestRegistry, type RunningService } from "@slipway/stack";
 
 type Started = { stop(): Promise<unknown> };
 const started: Started[] = [];
@@ -50,18 +49,8 @@ test.after(async () => {
   await nc?.close().catch(() => undefined);
   // Stop in reverse order (builder before NATS), each even if another fails.
   for (const s of started.reverse()) await s.stop().catch((err: unknown) => console.error("cleanup:", err));
-  if (registryAddress) await removeLocalTags(`${registryAddress}/`).catch((err: unknown) => console.error("cleanup:", err));
+  if (registryAddress) await removeLocalTags(registryAddress).catch((err: unknown) => console.error("cleanup:", err));
 });
-
-/** The builder keeps its tags (cache for the next build); this test's registry is gone, so drop them. */
-async function removeLocalTags(prefix: string): Promise<void> {
-  const docker = new Docker();
-  for (const image of await docker.listImages()) {
-    for (const ref of image.RepoTags ?? []) {
-      if (ref.startsWith(prefix)) await docker.getImage(ref).remove({ noprune: true });
-    }
-  }
-}
 
 /** A `git archive`-like tar holding one Dockerfile, stored in the contexts bucket under a fresh name. */
 async function storeContext(dockerfile: string, contents: string): Promise<string> {

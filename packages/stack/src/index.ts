@@ -12,7 +12,7 @@ export { harnessConfig, type HarnessConfig } from "./harness/config.js";
 export { ensureBusyboxImage, LOCAL_BUSYBOX_IMAGE } from "./images/busybox-image.js";
 export { ensureNatsImage, LOCAL_NATS_IMAGE } from "./images/nats-image.js";
 export { ensureRegistryImage, LOCAL_REGISTRY_IMAGE } from "./images/registry-image.js";
-export { dockerClient } from "./docker.js";
+export { dockerClient, removeLocalTags } from "./docker.js";
 export { freePort, tcpReachable, httpStatus, waitUntil } from "./net.js";
 export { repoRoot, stateDir, serviceEntry } from "./paths.js";
 export { spawnChild, type Child, type ChildOptions, type Exit } from "./processes.js";
