@@ -12,3 +12,4 @@ export * from "./schemas/webhook.js";
 export * from "./schemas/repo.js";
 export * from "./schemas/build.js";
 export * from "./schemas/log.js";
+export * from "./exhausted.js";

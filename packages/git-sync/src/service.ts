@@ -1,9 +1,9 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import { consumeEvents, durables, ensureContextStore, ensureDurable, ensureStreams } from "@slipway/events";
+import { consumeEvents, durables, ensureContextStore, ensureDurable, ensureStreams, watchExhausted } from "@slipway/events";
 import { connectNats, type Logger } from "@slipway/service-kit";
 import type { GitSyncConfig } from "./config.js";
-import { syncWebhook } from "./sync-webhook.js";
+import { reportSyncFailed, syncWebhook } from "./sync-webhook.js";
 
 export const COUNTERS_BUCKET = "build-numbers";
 
@@ -17,6 +17,11 @@ export async function startGitSync(config: GitSyncConfig, logger: Logger): Promi
   const counters = await new Kvm(nc).create(COUNTERS_BUCKET, { history: 1 });
   const deps = { config, js, contexts, counters, logger };
 
+  // A webhook whose last delivery died with its git-sync process still ends, as RepoSyncFailed.
+  const exhausted = watchExhausted(nc, jsm, durables.gitSync, logger, async (event, deliveries) => {
+    if (event.type !== "WebhookReceived") return;
+    await reportSyncFailed(deps, event, "GIT_SYNC_ATTEMPTS_EXHAUSTED", `no git-sync finished the webhook in ${deliveries} attempts`);
+  });
   const consumer = await js.consumers.get(durables.gitSync.stream, durables.gitSync.name);
   const loop = consumeEvents(
     consumer,
@@ -30,6 +35,7 @@ export async function startGitSync(config: GitSyncConfig, logger: Logger): Promi
 
   return async () => {
     await loop.stop();
+    exhausted.unsubscribe();
     await nc.drain();
   };
 }

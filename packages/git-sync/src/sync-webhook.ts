@@ -28,14 +28,20 @@ export async function syncWebhook(deps: SyncDeps, event: Event<"WebhookReceived"
   } catch (err) {
     const syncError = toSyncError(err);
     if (syncError.retryable && !ctx.lastAttempt) throw syncError;
-    deps.logger.warn({ deliveryId: data.deliveryId, repo: data.repo.key, code: syncError.code, err: syncError.message }, "sync failed");
-    await publishEvent(
-      deps.js,
-      "RepoSyncFailed",
-      { deliveryId: data.deliveryId, repo: data.repo, ref: data.ref, code: syncError.code, message: syncError.message },
-      { id: stableId("RepoSyncFailed", data.deliveryId), correlationId: event.correlationId, causationId: event.id },
-    );
+    await reportSyncFailed(deps, event, syncError.code, syncError.message);
   }
+}
+
+/** The webhook's terminal failure; one id per delivery, so it is stored once whoever reports it. */
+export async function reportSyncFailed(deps: Pick<SyncDeps, "js" | "logger">, event: Event<"WebhookReceived">, code: string, message: string): Promise<void> {
+  const { data } = event;
+  deps.logger.warn({ deliveryId: data.deliveryId, repo: data.repo.key, code, err: message }, "sync failed");
+  await publishEvent(
+    deps.js,
+    "RepoSyncFailed",
+    { deliveryId: data.deliveryId, repo: data.repo, ref: data.ref, code, message },
+    { id: stableId("RepoSyncFailed", data.deliveryId), correlationId: event.correlationId, causationId: event.id },
+  );
 }
 
 function toSyncError(err: unknown): SyncError {
