@@ -56,15 +56,14 @@ function isNotFound(err: unknown): boolean {
 }
 
 /**
- * Creates the streams, or updates their limits to the given options: safe to call from every
- * service at every start, in any order.
+ * Creates the streams that are missing: safe to call from every service at every start, in any
+ * order. An existing stream is left as it is, so limits an operator changed (`nats stream edit`)
+ * survive restarts; `options` only shape a stream when it is first made.
  */
 export async function ensureStreams(jsm: JetStreamManager, options: StreamOptions = defaultStreamOptions()): Promise<void> {
   for (const config of streamConfigs(options)) {
-    const name = config.name;
     try {
-      await jsm.streams.info(name);
-      await jsm.streams.update(name, config);
+      await jsm.streams.info(config.name);
     } catch (err) {
       if (!isNotFound(err)) throw err;
       try {

@@ -1,5 +1,4 @@
-import { ConfigError } from "@slipway/events";
-import type { RepoRef } from "@slipway/events";
+import { ConfigError, SlipwayError, type RepoRef } from "@slipway/events";
 
 /**
  * `SLIPWAY_GIT_URL`: the operator's clone URL template, with `{name}`, `{owner}`, `{full_name}`.
@@ -11,9 +10,11 @@ export type UrlTemplate = { template: string; render(repo: RepoRef): string };
 const PLACEHOLDER = /\{(name|owner|full_name)\}/g;
 const SAFE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
-export class UnsafeRepoNameError extends Error {
+export class UnsafeRepoNameError extends SlipwayError {
   override name = "UnsafeRepoNameError";
-  readonly code = "GIT_UNSAFE_REPO_NAME";
+  constructor(message: string) {
+    super("GIT_UNSAFE_REPO_NAME", message);
+  }
 }
 
 export function parseUrlTemplate(template: string): UrlTemplate {

@@ -19,7 +19,8 @@ async function revParse(git: SimpleGit, rev: string): Promise<string | null> {
  */
 export async function resolveCommit(git: SimpleGit, requestedSha: string, ref: string): Promise<ResolvedCommit> {
   const defaultBranch = await git.raw(["symbolic-ref", "--short", "HEAD"]).then((s) => s.trim() || null, () => null);
-  if (/^[0-9a-f]{7,40}$/.test(requestedSha)) {
+  // Full shas only: a short hex string could name a branch or tag instead of a commit.
+  if (/^[0-9a-f]{40}$/.test(requestedSha)) {
     const sha = await revParse(git, requestedSha);
     if (sha) return { sha, fromPayload: true, defaultBranch };
   }

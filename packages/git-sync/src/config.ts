@@ -1,16 +1,20 @@
 import { resolve } from "node:path";
-import { ConfigError } from "@slipway/events";
-import { natsUrl, str, type Env } from "@slipway/service-kit";
+import { ConfigError, type StreamOptions } from "@slipway/events";
+import { allowedRepos, natsUrl, streamOptionsFrom, str, type Env, type RepoAllowList } from "@slipway/service-kit";
 import { parseUrlTemplate, type UrlTemplate } from "./clone-url.js";
 
 export type GitSyncConfig = Readonly<{
   natsUrl: string;
+  /** Limits of the streams, for when this service is the first to create them. */
+  streams: StreamOptions;
   /** Where clone URLs come from: never from the payload. */
   gitUrl: UrlTemplate;
   /** This service's own disk: bare mirrors live here. */
   dataDir: string;
   /** Registry host[:port] the images are named for. */
   registry: string;
+  /** null = every repo allowed; checked again here, so nothing unlisted is ever cloned. */
+  allowedRepos: RepoAllowList | null;
 }>;
 
 export function loadConfig(env: Env = process.env): GitSyncConfig {
@@ -20,8 +24,10 @@ export function loadConfig(env: Env = process.env): GitSyncConfig {
   }
   return Object.freeze({
     natsUrl: natsUrl(env),
+    streams: streamOptionsFrom(env),
     gitUrl: parseUrlTemplate(str(env, "SLIPWAY_GIT_URL", "https://github.com/{full_name}.git")),
     dataDir: resolve(str(env, "SLIPWAY_GIT_DATA", ".slipway/git-sync")),
     registry,
+    allowedRepos: allowedRepos(env),
   });
 }

@@ -1,22 +1,27 @@
+import { SlipwayError } from "@slipway/events";
+
 /** Sync failures, by whether trying again can help. */
 export const SyncErrorCode = {
   CloneFailed: "GIT_CLONE_FAILED",
   FetchFailed: "GIT_FETCH_FAILED",
   RefNotFound: "GIT_REF_NOT_FOUND",
   UnsafeName: "GIT_UNSAFE_REPO_NAME",
+  NotAllowed: "GIT_REPO_NOT_ALLOWED",
   ArchiveFailed: "GIT_ARCHIVE_FAILED",
+  Unexpected: "GIT_SYNC_UNEXPECTED",
+  AttemptsExhausted: "GIT_SYNC_ATTEMPTS_EXHAUSTED",
 } as const;
 export type SyncErrorCode = (typeof SyncErrorCode)[keyof typeof SyncErrorCode];
 
-export class SyncError extends Error {
+export class SyncError extends SlipwayError {
   override name = "SyncError";
   constructor(
-    readonly code: SyncErrorCode,
+    override readonly code: SyncErrorCode,
     message: string,
     /** False when a retry would meet the same answer (the ref does not exist). */
     readonly retryable: boolean,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(code, message, options);
   }
 }

@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
 import { stableId } from "@slipway/events";
 import { SyncError, SyncErrorCode } from "./errors.js";
+import { redactIn, redactUrl } from "./redact.js";
 
 /** A bare mirror per repository under the service's data dir; the folder name is a hash of the key. */
 export function mirrorPath(dataDir: string, repoKey: string): string {
@@ -27,7 +28,7 @@ export async function syncMirror(url: string, path: string): Promise<SimpleGit> 
       await rename(tmp, path);
     } catch (cause) {
       await rm(tmp, { recursive: true, force: true });
-      throw new SyncError(SyncErrorCode.CloneFailed, `git clone of ${url} failed: ${firstLine(cause)}`, true, { cause });
+      throw new SyncError(SyncErrorCode.CloneFailed, `git clone of ${redactUrl(url)} failed: ${redactIn(firstLine(cause), url)}`, true, { cause });
     }
     return simpleGit(path);
   }
@@ -36,7 +37,7 @@ export async function syncMirror(url: string, path: string): Promise<SimpleGit> 
     await git.remote(["set-url", "origin", url]);
     await git.fetch(["--prune", "origin"]);
   } catch (cause) {
-    throw new SyncError(SyncErrorCode.FetchFailed, `git fetch of ${url} failed: ${firstLine(cause)}`, true, { cause });
+    throw new SyncError(SyncErrorCode.FetchFailed, `git fetch of ${redactUrl(url)} failed: ${redactIn(firstLine(cause), url)}`, true, { cause });
   }
   return git;
 }

@@ -1,37 +1,43 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import { consumeEvents, durables, ensureContextStore, ensureDurable, ensureStreams, watchExhausted } from "@slipway/events";
+import { consumeEvents, durables, ensureContextStore, ensureDurable, ensureStreams, watchExhausted, withHeartbeat } from "@slipway/events";
 import { connectNats, type Logger } from "@slipway/service-kit";
 import type { GitSyncConfig } from "./config.js";
-import { reportSyncFailed, syncWebhook } from "./sync-webhook.js";
+import { redactUrl } from "./redact.js";
+import { syncWebhook } from "./sync-webhook.js";
 
 export const COUNTERS_BUCKET = "build-numbers";
+export const DELIVERIES_BUCKET = "build-numbers-by-delivery";
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 export async function startGitSync(config: GitSyncConfig, logger: Logger): Promise<() => Promise<void>> {
   const nc = await connectNats(config.natsUrl, "slipway-git-sync", logger);
   const jsm = await jetstreamManager(nc);
-  await ensureStreams(jsm);
+  await ensureStreams(jsm, config.streams);
   await ensureDurable(jsm, durables.gitSync);
   const js = jetstream(nc);
-  const contexts = await ensureContextStore(nc);
-  const counters = await new Kvm(nc).create(COUNTERS_BUCKET, { history: 1 });
-  const deps = { config, js, contexts, counters, logger };
+  const contexts = await ensureContextStore(nc, config.streams);
+  const kvm = new Kvm(nc);
+  const counters = await kvm.create(COUNTERS_BUCKET, { history: 1 });
+  const deliveries = await kvm.create(DELIVERIES_BUCKET, { history: 1, ttl: 7 * DAY_MS });
+  const deps = { config, js, contexts, counters, deliveries, logger };
 
-  // A webhook whose last delivery died with its git-sync process still ends, as RepoSyncFailed.
-  const exhausted = watchExhausted(nc, jsm, durables.gitSync, logger, async (event, deliveries) => {
-    if (event.type !== "WebhookReceived") return;
-    await reportSyncFailed(deps, event, "GIT_SYNC_ATTEMPTS_EXHAUSTED", `no git-sync finished the webhook in ${deliveries} attempts`);
+  // A webhook whose last delivery died with its git-sync process gets one more, final try here,
+  // whose failure path publishes the verdicts (RepoSyncFailed, or BuildFailed per unqueued build).
+  const exhausted = watchExhausted(nc, jsm, durables.gitSync, logger, async (event) => {
+    if (event.type === "WebhookReceived") await syncWebhook(deps, event, { lastAttempt: true });
   });
   const consumer = await js.consumers.get(durables.gitSync.stream, durables.gitSync.name);
   const loop = consumeEvents(
     consumer,
     async (event, ctx) => {
       if (event.type !== "WebhookReceived") return;
-      await syncWebhook(deps, event, ctx);
+      // A large clone can outlast the ack wait: say we are still on it.
+      await withHeartbeat(ctx.msg, 10_000, () => syncWebhook(deps, event, ctx));
     },
     { logger, maxDeliver: durables.gitSync.maxDeliver },
   );
-  logger.info({ gitUrl: config.gitUrl.template, dataDir: config.dataDir, registry: config.registry }, "ready");
+  logger.info({ gitUrl: redactUrl(config.gitUrl.template), allowedRepos: config.allowedRepos?.globs ?? "all", dataDir: config.dataDir, registry: config.registry }, "ready");
 
   return async () => {
     await loop.stop();

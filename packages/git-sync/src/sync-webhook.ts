@@ -1,7 +1,7 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { ObjectStore } from "@nats-io/obj";
-import { buildIdFor, publishEvent, stableId, type Event, type HandlerContext } from "@slipway/events";
+import { buildIdFor, InvalidEventError, publishEvent, stableId, type Event } from "@slipway/events";
 import type { Logger } from "@slipway/service-kit";
 import { buildNumberFor } from "./build-numbers.js";
 import { UnsafeRepoNameError } from "./clone-url.js";
@@ -13,7 +13,10 @@ import { SyncError, SyncErrorCode } from "./errors.js";
 import { mirrorPath, syncMirror } from "./mirror.js";
 import { planImages, tagsFor } from "./naming.js";
 
-export type SyncDeps = { config: GitSyncConfig; js: JetStreamClient; contexts: ObjectStore; counters: KV; logger: Logger };
+export type SyncDeps = { config: GitSyncConfig; js: JetStreamClient; contexts: ObjectStore; counters: KV; deliveries: KV; logger: Logger };
+
+/** What a sync got done before it failed: after `RepoUpdated`, the verdicts are per build. */
+type Progress = { dockerfiles: string[] | null; queued: Set<string> };
 
 /**
  * One webhook: mirror the repo, store the commit's context, announce `RepoUpdated` and one
@@ -21,14 +24,24 @@ export type SyncDeps = { config: GitSyncConfig; js: JetStreamClient; contexts: O
  * the same ids and JetStream drops the repeats. A failure that retrying can't mend, or the last
  * retry, ends in `RepoSyncFailed`: an accepted webhook never just disappears.
  */
-export async function syncWebhook(deps: SyncDeps, event: Event<"WebhookReceived">, ctx: HandlerContext): Promise<void> {
-  const { data } = event;
+export async function syncWebhook(deps: SyncDeps, event: Event<"WebhookReceived">, ctx: { lastAttempt: boolean }): Promise<void> {
+  const progress: Progress = { dockerfiles: null, queued: new Set() };
   try {
-    await syncAndQueue(deps, event);
+    await syncAndQueue(deps, event, progress);
   } catch (err) {
     const syncError = toSyncError(err);
     if (syncError.retryable && !ctx.lastAttempt) throw syncError;
-    await reportSyncFailed(deps, event, syncError.code, syncError.message);
+    if (progress.dockerfiles === null) return reportSyncFailed(deps, event, syncError.code, syncError.message);
+    // RepoUpdated announced these builds: each one not queued yet ends as its own BuildFailed.
+    for (const dockerfile of progress.dockerfiles.filter((d) => !progress.queued.has(d))) {
+      const buildId = buildIdFor(event.data.deliveryId, dockerfile);
+      const message = `${dockerfile} could not be queued: ${syncError.message}`;
+      await publishEvent(deps.js, "BuildFailed", { buildId, stage: "infrastructure", code: syncError.code, message, attempt: 0 }, {
+        id: stableId("BuildFailed", buildId),
+        correlationId: event.correlationId,
+        causationId: event.id,
+      });
+    }
   }
 }
 
@@ -47,13 +60,18 @@ export async function reportSyncFailed(deps: Pick<SyncDeps, "js" | "logger">, ev
 function toSyncError(err: unknown): SyncError {
   if (err instanceof SyncError) return err;
   if (err instanceof UnsafeRepoNameError) return new SyncError(SyncErrorCode.UnsafeName, err.message, false);
+  // A bug of ours (an event we built does not match its schema): retrying makes the same event.
+  if (err instanceof InvalidEventError) return new SyncError(SyncErrorCode.Unexpected, err.message, false);
   // NATS or disk trouble: worth another try.
-  return new SyncError(SyncErrorCode.FetchFailed, (err as Error).message ?? String(err), true, { cause: err });
+  return new SyncError(SyncErrorCode.Unexpected, err instanceof Error ? err.message : String(err), true, { cause: err });
 }
 
-async function syncAndQueue(deps: SyncDeps, event: Event<"WebhookReceived">): Promise<void> {
-  const { config, js, contexts, counters, logger } = deps;
+async function syncAndQueue(deps: SyncDeps, event: Event<"WebhookReceived">, progress: Progress): Promise<void> {
+  const { config, js, contexts, counters, deliveries, logger } = deps;
   const { data } = event;
+  if (config.allowedRepos && !config.allowedRepos.allows(data.repo)) {
+    throw new SyncError(SyncErrorCode.NotAllowed, `repository ${data.repo.key} is not in SLIPWAY_ALLOWED_REPOS`, false);
+  }
   const url = config.gitUrl.render(data.repo);
   const path = mirrorPath(config.dataDir, data.repo.key);
   const git = await syncMirror(url, path);
@@ -61,7 +79,7 @@ async function syncAndQueue(deps: SyncDeps, event: Event<"WebhookReceived">): Pr
   const dockerfiles = findDockerfiles(await listRoot(git, commit.sha));
   const contextObject = contextObjectName(data.repo.key, commit.sha);
   const contextBytes = await storeContext(contexts, path, commit.sha, contextObject);
-  const buildNumber = await buildNumberFor(counters, data.repo.key, data.deliveryId);
+  const buildNumber = await buildNumberFor(counters, deliveries, data.repo.key, data.deliveryId);
   const defaultBranch = data.defaultBranch ?? commit.defaultBranch;
 
   const links = (id: string) => ({ id, correlationId: event.correlationId, causationId: event.id });
@@ -71,6 +89,7 @@ async function syncAndQueue(deps: SyncDeps, event: Event<"WebhookReceived">): Pr
     { deliveryId: data.deliveryId, repo: data.repo, ref: data.ref, branch: data.branch, sha: commit.sha, shaFromPayload: commit.fromPayload, defaultBranch, contextObject, contextBytes, dockerfiles, buildNumber },
     links(stableId("RepoUpdated", data.deliveryId)),
   );
+  progress.dockerfiles = dockerfiles;
   logger.info({ deliveryId: data.deliveryId, repo: data.repo.key, sha: commit.sha, dockerfiles }, "repo updated");
 
   const tags = tagsFor(commit.sha, buildNumber, data.branch, defaultBranch);
@@ -79,6 +98,7 @@ async function syncAndQueue(deps: SyncDeps, event: Event<"WebhookReceived">): Pr
     const buildId = buildIdFor(data.deliveryId, dockerfile);
     if (!naming.ok) {
       await publishEvent(js, "BuildFailed", { buildId, stage: "naming", code: "IMAGE_NAME_INVALID", message: naming.reason, attempt: 0 }, causedBy(stableId("BuildFailed", buildId)));
+      progress.queued.add(dockerfile);
       continue;
     }
     const image = `${config.registry}/${naming.name}`;
@@ -88,5 +108,6 @@ async function syncAndQueue(deps: SyncDeps, event: Event<"WebhookReceived">): Pr
       { buildId, deliveryId: data.deliveryId, repo: data.repo, sha: commit.sha, branch: data.branch, dockerfile, image, tags, buildNumber, contextObject },
       causedBy(stableId("BuildQueued", buildId)),
     );
+    progress.queued.add(dockerfile);
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
@@ -10,7 +10,15 @@ import { ensureContextStore, ensureStreams, publishEvent, stableId, decodeEvent,
 import { createGitFixture, startService, startTestNats } from "@slipway/stack";
 
 const it = suite("git-sync");
-const ctx = {} as { stops: (() => Promise<unknown>)[]; nc: NatsConnection; js: JetStreamClient; seen: Event[]; git: ReturnType<typeof createGitFixture> };
+const ctx = {} as {
+  stops: (() => Promise<unknown>)[];
+  nc: NatsConnection;
+  js: JetStreamClient;
+  seen: Event[];
+  undecodable: string[];
+  git: ReturnType<typeof createGitFixture>;
+  dataDir: string;
+};
 
 it.before(async () => {
   ctx.stops = [];
@@ -20,27 +28,37 @@ it.before(async () => {
   const svc = await startService("git-sync", {
     SLIPWAY_NATS_URL: nats.url,
     SLIPWAY_GIT_URL: join(ctx.git.root, "{name}.git"),
-    SLIPWAY_GIT_DATA: mkdtempSync(join(tmpdir(), "slipway-gs-")),
+    SLIPWAY_GIT_DATA: (ctx.dataDir = mkdtempSync(join(tmpdir(), "slipway-gs-"))),
     SLIPWAY_REGISTRY: "registry.test:5000",
+    SLIPWAY_ALLOWED_REPOS: "app, acme/*",
   });
   ctx.stops.push(svc.stop);
   ctx.nc = await connect({ servers: nats.url });
   await ensureStreams(await jetstreamManager(ctx.nc));
   ctx.js = jetstream(ctx.nc);
   ctx.seen = [];
+  ctx.undecodable = [];
   const sub = ctx.nc.subscribe("ci.>");
   void (async () => {
-    for await (const m of sub) ctx.seen.push(decodeEvent(m.data));
+    for await (const m of sub) {
+      try {
+        ctx.seen.push(decodeEvent(m.data));
+      } catch (err) {
+        ctx.undecodable.push(`${m.subject}: ${String(err)}`);
+      }
+    }
   })();
 });
 
 it.after(async () => {
   await ctx.nc?.close();
   for (const stop of (ctx.stops ?? []).reverse()) await stop().catch(() => undefined);
+  for (const dir of [ctx.git?.root, ctx.dataDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+  assert.equal(ctx.undecodable, []);
 });
 
-function webhook(deliveryId: string, requestedSha: string, ref = "refs/heads/master"): WebhookReceived {
-  return { deliveryId, source: "manual", repo: { key: "app", name: "app", owner: null }, ref, branch: ref.replace("refs/heads/", ""), requestedSha, defaultBranch: null, pusher: null };
+function webhook(deliveryId: string, requestedSha: string, ref = "refs/heads/master", name = "app"): WebhookReceived {
+  return { deliveryId, source: "manual", repo: { key: name, name, owner: null }, ref, branch: ref.replace("refs/heads/", ""), requestedSha, defaultBranch: null, pusher: null };
 }
 
 async function send(data: WebhookReceived) {
@@ -117,6 +135,18 @@ it("an unknown ref ends in RepoSyncFailed, not in silence", async () => {
   assert.is(failed.data.code, "GIT_REF_NOT_FOUND");
   assert.match(failed.data.message, /refs\/heads\/nope/);
   assert.is(byDelivery("d3").filter((e) => e.type === "BuildQueued").length, 0);
+});
+
+it("a repo outside SLIPWAY_ALLOWED_REPOS is never cloned", async () => {
+  const other = createGitFixture("intruder", ctx.git.root);
+  other.commit({ Dockerfile: "FROM scratch\n" });
+  const mirrorsBefore = readdirSync(join(ctx.dataDir, "mirrors")).length;
+  await send(webhook("d4", "test", "refs/heads/master", "intruder"));
+  const failed = await until(() => byDelivery("d4").find((e) => e.type === "RepoSyncFailed"), "RepoSyncFailed d4");
+  if (failed.type !== "RepoSyncFailed") throw new Error("unexpected");
+  assert.is(failed.data.code, "GIT_REPO_NOT_ALLOWED");
+  assert.is(readdirSync(join(ctx.dataDir, "mirrors")).length, mirrorsBefore);
+  assert.ok(existsSync(other.bare));
 });
 
 it.run();

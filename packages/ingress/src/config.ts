@@ -1,8 +1,10 @@
-import { natsUrl, port, secret, str, type Env } from "@slipway/service-kit";
-import { parseRepoGlobs, type RepoAllowList } from "./allow-list.js";
+import type { StreamOptions } from "@slipway/events";
+import { allowedRepos, natsUrl, streamOptionsFrom, port, secret, str, type Env, type RepoAllowList } from "@slipway/service-kit";
 
 export type IngressConfig = Readonly<{
   natsUrl: string;
+  /** Limits of the streams, for when this service is the first to create them. */
+  streams: StreamOptions;
   host: string;
   port: number;
   /** null = seed mode: unsigned hooks accepted, with a loud warning at start. */
@@ -14,13 +16,13 @@ export type IngressConfig = Readonly<{
 }>;
 
 export function loadConfig(env: Env = process.env): IngressConfig {
-  const globs = str(env, "SLIPWAY_ALLOWED_REPOS", "");
   return Object.freeze({
     natsUrl: natsUrl(env),
+    streams: streamOptionsFrom(env),
     host: str(env, "SLIPWAY_INGRESS_HOST", "0.0.0.0"),
     port: port(env, "SLIPWAY_INGRESS_PORT", 6000),
     webhookSecret: secret(env, "SLIPWAY_WEBHOOK_SECRET"),
-    allowedRepos: globs ? parseRepoGlobs(globs) : null,
+    allowedRepos: allowedRepos(env),
     bodyLimitBytes: 25 * 1024 * 1024,
   });
 }

@@ -10,7 +10,7 @@ export async function startIngress(config: IngressConfig, logger: Logger): Promi
     logger.warn("SLIPWAY_WEBHOOK_SECRET is not set: unsigned webhooks are accepted. Use this only on a trusted local network.");
   }
   const nc = await connectNats(config.natsUrl, "slipway-ingress", logger);
-  await ensureStreams(await jetstreamManager(nc));
+  await ensureStreams(await jetstreamManager(nc), config.streams);
   const js = jetstream(nc);
 
   const app = buildApp({

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { ConfigError } from "@slipway/events";
+import { ConfigError, defaultStreamOptions, type StreamOptions } from "@slipway/events";
 
 /** Reads env values for one service's config; every problem names the variable. */
 export type Env = Record<string, string | undefined>;
@@ -44,4 +44,36 @@ export function secret(env: Env, name: string): string | null {
 /** The NATS server address every service shares. */
 export function natsUrl(env: Env): string {
   return str(env, "SLIPWAY_NATS_URL", "nats://127.0.0.1:4222");
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+/** `SLIPWAY_LOG_LEVEL`, read before the rest of the config so that config errors can be logged. */
+export function logLevel(env: Env = process.env): string {
+  const level = str(env, "SLIPWAY_LOG_LEVEL", "info");
+  if (!LOG_LEVELS.includes(level)) throw new ConfigError(`SLIPWAY_LOG_LEVEL=${JSON.stringify(level)}: expected one of ${LOG_LEVELS.join(", ")}`);
+  return level;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Limits of the streams and the contexts bucket, applied when they are first created (every
+ * service may create them, so every service reads the same variables). 0 = unlimited.
+ */
+export function streamOptionsFrom(env: Env): StreamOptions {
+  const d = defaultStreamOptions();
+  const days = (name: string, fallbackMs: number) => int(env, name, Math.round(fallbackMs / DAY_MS), { min: 0, max: 36500 }) * DAY_MS;
+  const bytes = (name: string, fallback: number) => {
+    const n = int(env, name, Math.max(fallback, 0), { min: 0 });
+    return n === 0 ? -1 : n;
+  };
+  return {
+    ...d,
+    eventsMaxAgeMs: days("SLIPWAY_EVENTS_MAX_AGE_DAYS", d.eventsMaxAgeMs),
+    eventsMaxBytes: bytes("SLIPWAY_EVENTS_MAX_BYTES", d.eventsMaxBytes),
+    logsMaxAgeMs: days("SLIPWAY_LOGS_MAX_AGE_DAYS", d.logsMaxAgeMs),
+    logsMaxBytes: bytes("SLIPWAY_LOGS_MAX_BYTES", d.logsMaxBytes),
+    contextsTtlMs: days("SLIPWAY_CONTEXTS_TTL_DAYS", d.contextsTtlMs),
+  };
 }

@@ -13,10 +13,17 @@ function globToRegExp(glob: string): RegExp {
 }
 
 export function parseRepoGlobs(list: string): RepoAllowList {
+  // Both ingress (refuse early, 403) and git-sync (never clone what is not allowed) check it.
   const globs = list.split(",").map((g) => g.trim()).filter(Boolean);
   const patterns = globs.map(globToRegExp);
   return {
     globs,
     allows: (repo) => patterns.some((p) => p.test(repo.key) || p.test(repo.name)),
   };
+}
+
+/** `SLIPWAY_ALLOWED_REPOS` from the environment; null = every repo allowed. */
+export function allowedRepos(env: Record<string, string | undefined>): RepoAllowList | null {
+  const list = env.SLIPWAY_ALLOWED_REPOS?.trim();
+  return list ? parseRepoGlobs(list) : null;
 }
