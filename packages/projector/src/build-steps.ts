@@ -4,10 +4,17 @@ import { BuildStatus, isTerminal, type BuildView, type DeliveryView } from "./re
 /**
  * How each build event changes a BuildView: pure functions from the previous view to the next.
  *
- * Attempt rule (redelivery races): a builder that was thought dead may still publish after
- * another builder took over. A terminal state is therefore only left for an attempt never seen
- * before (`attempt > attempts`); a late event of an older or the same attempt is recorded in
- * `events` but does not change the status. `cancelled` is final: an operator's decision.
+ * Terminal states are final. BuildFailed is only published when a failure is final, ImagePushed
+ * ends a build, and BuildCancelled is an operator's decision; an event after one of them comes
+ * from a builder that crashed after publishing its verdict and before acking it, or from the
+ * max-deliveries watcher. So once a build is succeeded, failed or cancelled, its status, error,
+ * digest, image, finish time and duration never change: the first terminal event stored wins.
+ * Later events are still recorded in `events` (evolve.ts) and `attempts` still counts up.
+ *
+ * Before that, attempts decide (redelivery races): a builder that was thought dead may still
+ * publish after another builder took over. A newer attempt (`attempt > attempts`) clears the
+ * fields of the previous one; a late BuildStarted or ImageBuilt of an older attempt changes
+ * nothing; any attempt's ImagePushed or BuildFailed ends the build.
  */
 
 /** A build seen before its BuildQueued (e.g. a BuildFailed of a naming error): what we know. */
@@ -41,14 +48,19 @@ function durationMs(startedAt: string | null, finishedAt: string | null): number
   return Math.max(0, Date.parse(finishedAt) - Date.parse(startedAt));
 }
 
-/** Whether an event of `attempt` starts a new attempt (which may leave a terminal state). */
-function isNewAttempt(b: BuildView, attempt: number): boolean {
-  return attempt > b.attempts && b.status !== BuildStatus.cancelled;
+/** A finished build only learns that a (newer) attempt ran: the outcome stays. */
+function seenAttempt(b: BuildView, attempt: number): BuildView {
+  return attempt > b.attempts ? { ...b, attempts: attempt } : b;
 }
 
 /** Fields that belong to one attempt, cleared when a newer attempt shows up. */
 function enterAttempt(b: BuildView, attempt: number, startedAt: string | null): BuildView {
   return { ...b, status: BuildStatus.running, attempts: attempt, startedAt, finishedAt: null, durationMs: null, error: null, imageId: null, digest: null };
+}
+
+/** The build as the (unfinished) attempt `attempt` sees it: a newer attempt takes over first. */
+function atAttempt(b: BuildView, attempt: number, startedAt: string | null): BuildView {
+  return attempt > b.attempts ? enterAttempt(b, attempt, startedAt) : b;
 }
 
 export function queued(b: BuildView, d: BuildQueued, time: string): BuildView {
@@ -59,7 +71,7 @@ export function queued(b: BuildView, d: BuildQueued, time: string): BuildView {
     repo: d.repo.key,
     repoName: d.repo.name,
     dockerfile: d.dockerfile,
-    image: d.image,
+    image: b.status === BuildStatus.succeeded ? b.image : d.image,
     tags: b.status === BuildStatus.succeeded ? b.tags : [...d.tags],
     sha: d.sha,
     branch: d.branch,
@@ -71,27 +83,21 @@ export function queued(b: BuildView, d: BuildQueued, time: string): BuildView {
 }
 
 export function started(b: BuildView, attempt: number, time: string): BuildView {
-  if (isNewAttempt(b, attempt)) return enterAttempt(b, attempt, time);
-  if (attempt === b.attempts && !isTerminal(b.status)) {
-    return { ...b, status: BuildStatus.running, startedAt: b.startedAt ?? time };
-  }
+  if (isTerminal(b.status)) return seenAttempt(b, attempt);
+  if (attempt > b.attempts) return enterAttempt(b, attempt, time);
+  if (attempt === b.attempts) return { ...b, status: BuildStatus.running, startedAt: b.startedAt ?? time };
   return b;
 }
 
 export function built(b: BuildView, d: ImageBuilt): BuildView {
-  const current = isNewAttempt(b, d.attempt) ? enterAttempt(b, d.attempt, null) : b;
-  if (d.attempt !== current.attempts || current.status === BuildStatus.cancelled) return current;
-  return { ...current, imageId: d.imageId, status: isTerminal(current.status) ? current.status : BuildStatus.running };
-}
-
-/** Whether a terminal event of `attempt` may set the outcome: the first one wins, unless it is newer. */
-function mayFinish(b: BuildView, attempt: number): boolean {
-  return !isTerminal(b.status) || isNewAttempt(b, attempt);
+  if (isTerminal(b.status)) return seenAttempt(b, d.attempt);
+  if (d.attempt < b.attempts) return b;
+  return { ...atAttempt(b, d.attempt, null), status: BuildStatus.running, imageId: d.imageId };
 }
 
 export function pushed(b: BuildView, d: ImagePushed, time: string): BuildView {
-  if (!mayFinish(b, d.attempt)) return b;
-  const current = isNewAttempt(b, d.attempt) ? enterAttempt(b, d.attempt, null) : b;
+  if (isTerminal(b.status)) return seenAttempt(b, d.attempt);
+  const current = atAttempt(b, d.attempt, null);
   return {
     ...current,
     status: BuildStatus.succeeded,
@@ -105,8 +111,8 @@ export function pushed(b: BuildView, d: ImagePushed, time: string): BuildView {
 }
 
 export function failed(b: BuildView, d: BuildFailed, time: string): BuildView {
-  if (!mayFinish(b, d.attempt)) return b;
-  const current = isNewAttempt(b, d.attempt) ? enterAttempt(b, d.attempt, null) : b;
+  if (isTerminal(b.status)) return seenAttempt(b, d.attempt);
+  const current = atAttempt(b, d.attempt, null);
   return {
     ...current,
     status: BuildStatus.failed,

@@ -50,7 +50,8 @@ export function evolve(model: ReadonlyModel, event: Event, seq: number): Change 
     case EventType.RepoSyncFailed: {
       const d = event.data;
       const base = model.deliveries.get(d.deliveryId) ?? unseenDelivery(d.deliveryId, d.repo, d.ref, event.time);
-      if (base.status === DeliveryStatus.synced) return {};
+      // Recorded even after a RepoUpdated (e.g. the max-deliveries watcher gave up on a webhook
+      // whose builds were not all queued): the failure shows, what the sync found is kept.
       return { delivery: { ...base, status: DeliveryStatus.syncFailed, error: { code: d.code, message: d.message }, updatedAt: event.time } };
     }
     case EventType.BuildQueued:

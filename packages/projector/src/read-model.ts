@@ -20,7 +20,10 @@ export function isTerminal(status: BuildStatus): boolean {
   return status === BuildStatus.succeeded || status === BuildStatus.failed || status === BuildStatus.cancelled;
 }
 
-/** Where a webhook delivery is; `sync_failed` is a delivery that never got builds. */
+/**
+ * Where a webhook delivery is; the latest sync verdict wins. `sync_failed` is usually a delivery
+ * that never got builds; after a RepoUpdated it keeps what the sync found (sha, Dockerfiles).
+ */
 export const DeliveryStatus = {
   received: "received",
   synced: "synced",

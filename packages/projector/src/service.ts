@@ -6,6 +6,7 @@ import { buildApp } from "./app.js";
 import type { ProjectorConfig } from "./config.js";
 import { positionDurable } from "./durable-position.js";
 import { startEventProjection } from "./event-projection.js";
+import { durableEventSource } from "./event-source.js";
 import { LogWriter, startLogProjection } from "./log-writer.js";
 import { ProjectionState } from "./projection-state.js";
 import { ModelStore } from "./model-store.js";
@@ -63,12 +64,11 @@ export async function startProjector(config: ProjectorConfig, logger: Logger): P
     const url = `http://${host}:${boundPort}`;
 
     const js = jetstream(nc);
-    const eventConsumer = await js.consumers.get(durables.projectorEvents.stream, durables.projectorEvents.name);
     const logConsumer = await js.consumers.get(durables.projectorLogs.stream, durables.projectorLogs.name);
 
     let stopping = false;
     const projection = startEventProjection({
-      consumer: eventConsumer,
+      source: durableEventSource(js, jsm, durables.projectorEvents),
       state,
       store,
       logger,

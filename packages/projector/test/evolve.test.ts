@@ -19,6 +19,8 @@ function build(model: ReadModel, id = BUILD): BuildView {
 
 type Case = { name: string; events: Event[]; expect: Partial<BuildView> };
 
+const FAILURE = { stage: "build", code: "DOCKER_BUILD_FAILED", message: "The command '/bin/sh -c false' returned a non-zero code: 1" };
+
 const cases: Case[] = [
   {
     name: "BuildQueued creates a queued build with its facts",
@@ -35,16 +37,43 @@ const cases: Case[] = [
   {
     name: "BuildFailed fails with the stage, code and message",
     events: [queued(), started(1, t(1)), failed(1, t(4))],
-    expect: { status: "failed", error: { stage: "build", code: "DOCKER_BUILD_FAILED", message: "The command '/bin/sh -c false' returned a non-zero code: 1" }, finishedAt: t(4).toISOString(), durationMs: 3000 },
+    expect: { status: "failed", error: FAILURE, finishedAt: t(4).toISOString(), durationMs: 3000 },
   },
   { name: "BuildCancelled cancels a queued build", events: [queued(), cancelledEv(t(2))], expect: { status: "cancelled", finishedAt: t(2).toISOString(), durationMs: null } },
   { name: "terminal - a late BuildStarted of the same attempt does not reopen a success", events: [queued(), started(), pushed(), started(1, t(9))], expect: { status: "succeeded", startedAt: t(1).toISOString() } },
   { name: "terminal - a late ImageBuilt of an older attempt keeps the failure", events: [queued(), started(2), failed(2), built(1)], expect: { status: "failed", attempts: 2, imageId: null } },
   { name: "terminal - a late BuildFailed of an older attempt keeps the success", events: [queued(), started(1), started(2, t(3)), pushed(2), failed(1, t(8))], expect: { status: "succeeded", attempts: 2, error: null } },
   { name: "terminal - the first outcome of one attempt wins", events: [queued(), started(), failed(1), pushed(1)], expect: { status: "failed", digest: null } },
-  { name: "terminal - a newer attempt reopens a failed build", events: [queued(), started(1), failed(1), started(2, t(7))], expect: { status: "running", attempts: 2, error: null, finishedAt: null, startedAt: t(7).toISOString() } },
   { name: "terminal - an older attempt's push ends a build a newer attempt runs", events: [queued(), started(1), started(2, t(3)), pushed(1, t(6))], expect: { status: "succeeded", attempts: 2, digest: DIGEST } },
-  { name: "terminal - cancelled stays cancelled", events: [queued(), cancelledEv(), started(1), pushed(1)], expect: { status: "cancelled", attempts: 0 } },
+  // A newer attempt after a terminal event: a builder crashed after publishing its verdict and
+  // before acking, and the job was redelivered. The verdict stands; the attempt is counted.
+  {
+    name: "terminal - a newer attempt's BuildStarted does not reopen a failed build",
+    events: [queued(), started(1, t(1)), failed(1, t(4)), started(2, t(7))],
+    expect: { status: "failed", attempts: 2, error: FAILURE, startedAt: t(1).toISOString(), finishedAt: t(4).toISOString(), durationMs: 3000 },
+  },
+  {
+    name: "terminal - a newer attempt's whole run does not turn a failure into a success",
+    events: [queued(), started(1, t(1)), failed(1, t(4)), started(2, t(7)), built(2), pushed(2, t(9))],
+    expect: { status: "failed", attempts: 2, error: FAILURE, digest: null, imageId: null, finishedAt: t(4).toISOString(), durationMs: 3000 },
+  },
+  {
+    name: "terminal - a newer attempt's run does not touch a success",
+    events: [queued(), started(1, t(1)), built(1), pushed(1, t(6)), started(2, t(7)), built(2)],
+    expect: { status: "succeeded", attempts: 2, imageId: "sha256:img1", digest: DIGEST, startedAt: t(1).toISOString(), finishedAt: t(6).toISOString(), durationMs: 5000 },
+  },
+  {
+    name: "terminal - ImagePushed then the max-deliveries BuildFailed: the first stored wins",
+    events: [queued(), started(1, t(1)), built(1), pushed(1, t(6)), failed(3, t(8))],
+    expect: { status: "succeeded", attempts: 3, error: null, digest: DIGEST, finishedAt: t(6).toISOString(), durationMs: 5000 },
+  },
+  {
+    name: "terminal - BuildFailed then a newer attempt's ImagePushed: the first stored wins",
+    events: [queued(), started(1, t(1)), failed(1, t(4)), pushed(2, t(9))],
+    expect: { status: "failed", attempts: 2, error: FAILURE, digest: null, finishedAt: t(4).toISOString() },
+  },
+  { name: "terminal - cancelled stays cancelled", events: [queued(), cancelledEv(), started(1), pushed(1)], expect: { status: "cancelled", attempts: 1, digest: null, startedAt: null, finishedAt: t(2).toISOString() } },
+  { name: "terminal - a cancel after a failure changes nothing", events: [queued(), started(1, t(1)), failed(1, t(4)), cancelledEv(t(5))], expect: { status: "failed", error: FAILURE, finishedAt: t(4).toISOString() } },
   { name: "BuildLogChunk changes nothing", events: [queued(), logChunk(0, "hello\n")], expect: { status: "queued", events: [{ seq: 1, type: "BuildQueued", id: `q-${BUILD}`, time: t(0).toISOString() }] } },
   {
     name: "failed without queued - a minimal record from the delivery",
@@ -89,6 +118,21 @@ test("evolve - each build keeps the events that made it, in order", () => {
   assert.is(b.events[3]?.time, t(6).toISOString());
 });
 
+test("evolve - a finished build still records the events that come after its verdict", () => {
+  const b = build(project([queued(), started(1), pushed(1), started(2, t(7)), failed(2, t(8))]));
+  assert.equal(
+    b.events.map((e) => [e.seq, e.type, e.id]),
+    [
+      [1, "BuildQueued", `q-${BUILD}`],
+      [2, "BuildStarted", `s-${BUILD}-1`],
+      [3, "ImagePushed", `p-${BUILD}-1`],
+      [4, "BuildStarted", `s-${BUILD}-2`],
+      [5, "BuildFailed", `f-${BUILD}-2`],
+    ],
+  );
+  assert.is(b.status, "succeeded");
+});
+
 test("evolve - is pure: the given model and its records are not changed", () => {
   const model = project([queued()]);
   const before = structuredClone(build(model));
@@ -114,7 +158,12 @@ const deliveryCases: DeliveryCase[] = [
     builds: 0,
   },
   { name: "a later RepoUpdated wins over a sync failure (retry)", events: [webhook(), syncFailed(), repoUpdated(t(0))], expect: { status: "synced", error: null }, builds: 0 },
-  { name: "a late RepoSyncFailed does not undo a sync", events: [webhook(), repoUpdated(), syncFailed(t(3))], expect: { status: "synced" }, builds: 0 },
+  {
+    name: "a RepoSyncFailed after the sync is recorded, keeping what the sync found",
+    events: [webhook(), repoUpdated(), syncFailed(t(3))],
+    expect: { status: "sync_failed", error: { code: "GIT_FETCH_FAILED", message: "repository not found" }, sha: SHA, buildNumber: 7, dockerfiles: ["Dockerfile"], updatedAt: t(3).toISOString() },
+    builds: 0,
+  },
   { name: "a late WebhookReceived does not move it back", events: [repoUpdated(), webhook(t(3))], expect: { status: "synced", receivedAt: t(-1).toISOString() }, builds: 0 },
 ];
 
