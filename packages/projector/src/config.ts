@@ -1,9 +1,12 @@
 import { resolve } from "node:path";
-import { int, natsUrl, port, str, type Env } from "@slipway/service-kit";
+import type { StreamOptions } from "@slipway/events";
+import { int, natsUrl, port, str, streamOptionsFrom, type Env } from "@slipway/service-kit";
 
 /** The projector's settings, read once from the environment. */
 export type ProjectorConfig = Readonly<{
   natsUrl: string;
+  /** Limits of the streams, for when this service is the first to create them. */
+  streams: StreamOptions;
   host: string;
   port: number;
   /** Where the read-model snapshot lives (absolute). */
@@ -20,6 +23,7 @@ export type ProjectorConfig = Readonly<{
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): ProjectorConfig {
   return Object.freeze({
     natsUrl: natsUrl(env),
+    streams: streamOptionsFrom(env),
     host: str(env, "SLIPWAY_PROJECTOR_HOST", "0.0.0.0"),
     port: port(env, "SLIPWAY_PROJECTOR_PORT", 5000),
     dataDir: resolve(cwd, str(env, "SLIPWAY_PROJECTOR_DATA", ".slipway/projector")),

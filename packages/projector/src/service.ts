@@ -48,7 +48,7 @@ export async function startProjector(config: ProjectorConfig, logger: Logger): P
   const nc: NatsConnection = await connectNats(config.natsUrl, "slipway-projector", logger);
   try {
     const jsm = await jetstreamManager(nc);
-    await ensureStreams(jsm);
+    await ensureStreams(jsm, config.streams);
     const store = new ModelStore(config.dataDir);
     const state = await loadState(store, jsm, logger);
     const moved = await positionDurable(jsm, durables.projectorEvents, state.checkpoint());
