@@ -1,19 +1,23 @@
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeWebStream } from "node:stream/web";
 import type Docker from "dockerode";
-import type { JetStreamClient } from "@nats-io/jetstream";
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { ObjectStore } from "@nats-io/obj";
 import { FailureStage, publishEvent, stableId, withHeartbeat, type BuildQueued, type Event, type EventData, type EventType, type HandlerContext } from "@slipway/events";
 import type { Logger } from "@slipway/service-kit";
+import { lastStartedAttempt, nextAttempt } from "./attempt.js";
 import type { RegistryCredentials } from "./config.js";
 import { buildImage, pushImage, tagImage } from "./docker-steps.js";
 import { BuilderError, BuilderErrorCode, ContextMissingError, ContextReadError, NonRetryableError } from "./errors.js";
 import { LogStream, type LogStreamOptions } from "./log-stream.js";
+import { findTerminalPhase } from "./terminal-state.js";
 
 /** What one build job needs; passed in, so a test or another wiring can provide its own. */
 export type BuildJobDeps = {
   docker: Docker;
   js: JetStreamClient;
+  /** Reads what the stream already holds for a build (its verdict, its last attempt). */
+  jsm: JetStreamManager;
   contexts: ObjectStore;
   /** `BuildStarted.builder`: host and pid. */
   builderName: string;
@@ -30,12 +34,17 @@ type Publish = <T extends EventType>(type: T, data: EventData<T>, ...idParts: st
 /**
  * Runs one `BuildQueued`: build, tag, push, with the outcome published as events before the
  * message is acked. Returns normally when the build reached a terminal event (`ImagePushed` or
- * `BuildFailed`); throws when another delivery should try again (infrastructure trouble before the
- * last attempt).
+ * `BuildFailed`), or already had one; throws when another delivery should try again
+ * (infrastructure trouble before the last attempt, or the builder is stopping).
  */
 export async function runBuildJob(deps: BuildJobDeps, event: Event<"BuildQueued">, ctx: HandlerContext): Promise<void> {
   const q = event.data;
-  const { attempt } = ctx;
+  const finished = await findTerminalPhase(deps.jsm, q.buildId);
+  if (finished !== null) {
+    deps.logger.info({ buildId: q.buildId, delivery: ctx.attempt, finished }, "build already finished: redelivery acked without a rebuild");
+    return;
+  }
+  const attempt = nextAttempt(ctx.attempt, await lastStartedAttempt(deps.jsm, q.buildId));
   const publish: Publish = (type, data, ...idParts) =>
     publishEvent(deps.js, type, data, { id: stableId(q.buildId, ...idParts), correlationId: event.correlationId, causationId: event.id });
   const log = new LogStream(async (chunk) => {
@@ -47,7 +56,7 @@ export async function runBuildJob(deps: BuildJobDeps, event: Event<"BuildQueued"
     await publish("BuildStarted", { buildId: q.buildId, builder: deps.builderName, attempt }, "started", String(attempt));
     logger.info("build started");
     try {
-      const { imageId, digest } = await buildAndPush(deps, q, attempt, log, publish);
+      const { imageId, digest } = await buildAndPush(deps, q, attempt, log, publish, ctx.signal);
       log.write(`slipway: pushed ${q.image} tags ${q.tags.join(", ")} (${digest})\n`);
       await log.flush();
       // Terminal events carry no attempt in their id: one build ends once, even if redelivered.
@@ -55,6 +64,14 @@ export async function runBuildJob(deps: BuildJobDeps, event: Event<"BuildQueued"
       logger.info({ imageId, digest }, "build pushed");
     } catch (err) {
       const failure = asBuilderError(err);
+      if (ctx.signal.aborted) {
+        // The builder is stopping: its Docker calls were cut off, which is no verdict on the build.
+        // consumeEvents hands the message back at once, so another builder starts it over.
+        log.write(`slipway: builder ${deps.builderName} is stopping; attempt ${attempt} handed back to another builder\n`);
+        await log.flush().catch((flushErr: unknown) => logger.warn({ err: flushErr }, "could not publish the last log chunk"));
+        logger.info({ reason: failure.message }, "build handed back: builder stopping");
+        throw failure;
+      }
       const final = failure instanceof NonRetryableError || ctx.lastAttempt;
       log.write(`slipway: ${final ? "build failed" : `attempt ${attempt} failed, will retry`} (${failure.stage}): ${failure.message}\n`);
       await log.flush().catch((flushErr: unknown) => logger.warn({ err: flushErr }, "could not publish the last log chunk"));
@@ -72,28 +89,35 @@ function asBuilderError(err: unknown): BuilderError {
   return new BuilderError(BuilderErrorCode.Unexpected, FailureStage.infrastructure, message, { cause: err });
 }
 
-async function buildAndPush(deps: BuildJobDeps, q: BuildQueued, attempt: number, log: LogStream, publish: Publish): Promise<{ imageId: string; digest: string }> {
+async function buildAndPush(
+  deps: BuildJobDeps,
+  q: BuildQueued,
+  attempt: number,
+  log: LogStream,
+  publish: Publish,
+  signal: AbortSignal,
+): Promise<{ imageId: string; digest: string }> {
   const [firstTag, ...otherTags] = q.tags;
   if (firstTag === undefined) throw new NonRetryableError(BuilderErrorCode.DockerTag, FailureStage.naming, "BuildQueued names no tag");
   const write = (text: string) => log.write(text);
   const reference = `${q.image}:${firstTag}`;
   write(`slipway: building ${q.dockerfile} of ${q.repo.key}@${q.sha} as ${reference} on ${deps.builderName} (attempt ${attempt})\n`);
 
-  const imageId = await buildFromStore(deps, q, reference, write);
+  const imageId = await buildFromStore(deps, q, reference, write, signal);
   // The build's log is complete before ImageBuilt, so a reader that sees "built" sees all of it.
   await log.flush();
   await publish("ImageBuilt", { buildId: q.buildId, imageId, attempt }, "built", String(attempt));
 
   for (const tag of otherTags) await tagImage(deps.docker, imageId, q.image, tag);
   const digests: string[] = [];
-  for (const tag of q.tags) digests.push(await pushImage(deps.docker, q.image, tag, deps.registry, write));
+  for (const tag of q.tags) digests.push(await pushImage(deps.docker, q.image, tag, deps.registry, write, signal));
   // Every tag names the same image, so the registry stores one manifest: the first digest is it.
   const digest = digests[0] ?? "";
   return { imageId, digest };
 }
 
-/** Streams the context tar from the object store straight into `docker build`. */
-async function buildFromStore(deps: BuildJobDeps, q: BuildQueued, reference: string, write: (text: string) => void): Promise<string> {
+/** Streams the context tar from the object store straight into `docker build`; `stop` cuts it off. */
+async function buildFromStore(deps: BuildJobDeps, q: BuildQueued, reference: string, write: (text: string) => void, stop: AbortSignal): Promise<string> {
   let object;
   try {
     object = await deps.contexts.get(q.contextObject);
@@ -113,7 +137,8 @@ async function buildFromStore(deps: BuildJobDeps, q: BuildQueued, reference: str
     abort.abort();
   });
   try {
-    return await buildImage(deps.docker, { context, dockerfile: q.dockerfile, reference, abortSignal: abort.signal }, write);
+    // Closing the request makes Docker cancel the build and remove its step container (forcerm).
+    return await buildImage(deps.docker, { context, dockerfile: q.dockerfile, reference, abortSignal: AbortSignal.any([abort.signal, stop]) }, write);
   } catch (err) {
     if (readError !== null) {
       throw new ContextReadError(`build context broke off: ${readError instanceof Error ? readError.message : String(readError)}`, { cause: readError });

@@ -46,7 +46,7 @@ export type BuildRequest = {
   dockerfile: string;
   /** `image:tag` the build is tagged with. */
   reference: string;
-  /** Aborts the request, e.g. when the context stream broke off. */
+  /** Aborts the request (the context stream broke off, the builder is stopping); Docker then cancels the build. */
   abortSignal?: AbortSignal;
 };
 
@@ -93,10 +93,20 @@ export async function tagImage(docker: Docker, imageId: string, image: string, t
   }
 }
 
-/** Pushes `image:tag` and returns the manifest digest the registry stored. */
-export async function pushImage(docker: Docker, image: string, tag: string, credentials: RegistryCredentials | null, onText: OnText): Promise<string> {
-  // A fresh options object per call: dockerode deletes `authconfig` from what it is given.
-  const options: Docker.ImagePushOptions = { tag };
+/**
+ * Pushes `image:tag` and returns the manifest digest the registry stored. `abortSignal` cuts the
+ * request off (the builder is stopping); Docker then cancels the push.
+ */
+export async function pushImage(
+  docker: Docker,
+  image: string,
+  tag: string,
+  credentials: RegistryCredentials | null,
+  onText: OnText,
+  abortSignal?: AbortSignal,
+): Promise<string> {
+  // A fresh options object per call: dockerode deletes `authconfig` and `abortSignal` from it.
+  const options: Docker.ImagePushOptions = { tag, ...(abortSignal ? { abortSignal } : {}) };
   if (credentials) {
     options.authconfig = { username: credentials.username, password: credentials.password, serveraddress: registryHost(image) };
   }

@@ -6,4 +6,6 @@ export * from "./image-ref.js";
 export * from "./docker-steps.js";
 export * from "./build-job.js";
 export * from "./exhausted.js";
+export * from "./terminal-state.js";
+export * from "./attempt.js";
 export * from "./service.js";

@@ -17,7 +17,10 @@ export type BuilderOptions = {
 };
 
 export type Builder = {
-  /** Stops pulling, lets the build in hand finish (its events and ack are sent), then drains NATS. */
+  /**
+   * Stops pulling and cuts off the build in hand (its job is handed back at once for another
+   * builder, with no verdict published), then drains NATS: a stop takes seconds, not a build's length.
+   */
   stop(): Promise<void>;
   /** Settles when the consume loop ends on its own (the consumer went away): the process should exit. */
   ended: Promise<void>;
@@ -57,7 +60,7 @@ export async function startBuilder(options: BuilderOptions): Promise<Builder> {
   // Not fatal: a builder may start before its engine; each job reports (and retries) on its own.
   await pingDocker(docker, 5_000).catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, "Docker engine does not answer yet"));
 
-  const deps = { docker, js, contexts, builderName: config.builderName, registry: config.registry, logger, heartbeatMs: options.heartbeatMs ?? 10_000, log: options.log };
+  const deps = { docker, js, jsm, contexts, builderName: config.builderName, registry: config.registry, logger, heartbeatMs: options.heartbeatMs ?? 10_000, log: options.log };
   const exhausted = watchExhaustedBuilds(nc, jsm, js, spec, logger);
   const consumer = await js.consumers.get(spec.stream, spec.name);
   const loop = consumeEvents(

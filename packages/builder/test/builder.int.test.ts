@@ -6,11 +6,12 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import {
   STREAM_EVENTS,
   STREAM_LOGS,
   decodeEvent,
+  durables,
   ensureContextStore,
   ensureStreams,
   publishEvent,
@@ -24,6 +25,7 @@ type Started = { stop(): Promise<unknown> };
 const started: Started[] = [];
 let nc: NatsConnection | undefined;
 let js: JetStreamClient;
+let jsm: JetStreamManager;
 let base = "";
 let registryAddress = "";
 let registryUrl = "";
@@ -40,7 +42,8 @@ test.before(async () => {
   registryUrl = registry.url;
   nc = await connect({ servers: nats.url });
   js = jetstream(nc);
-  await ensureStreams(await jetstreamManager(nc));
+  jsm = await jetstreamManager(nc);
+  await ensureStreams(jsm);
   builder = await startService("builder", { SLIPWAY_NATS_URL: nats.url });
   started.push(builder);
 });
@@ -111,8 +114,8 @@ async function readUntil(stream: string, filter: string, done: (events: Event[],
 
 const terminal = (events: Event[]) => events.some((e) => e.type === "ImagePushed" || e.type === "BuildFailed");
 
-async function runBuild(buildId: string, dockerfile: string, contextObject: string) {
-  const q = await publishQueued(queued(buildId, dockerfile, contextObject));
+async function runBuild(buildId: string, dockerfile: string, contextObject: string, data = queued(buildId, dockerfile, contextObject)) {
+  const q = await publishQueued(data);
   const events = await readUntil(STREAM_EVENTS, subjects.build(buildId, "queued").replace(/queued$/, "*"), terminal);
   // Every log chunk is published (PubAck) before the terminal event, so the log stream is complete now.
   const logs = await readUntil(STREAM_LOGS, subjects.log(buildId), (_events, pending) => pending === 0, 10_000);
@@ -189,6 +192,37 @@ test("builder - a missing context object fails at stage context", async () => {
   assert.ok(failed?.type === "BuildFailed");
   assert.is(failed.data.stage, "context");
   assert.is(failed.data.code, "SLIPWAY_BUILD_CONTEXT_MISSING");
+});
+
+/** Waits until the builders' consumer has acked everything up to `seq` (bounded, not a timing claim). */
+async function waitAcked(seq: number, boundMs = 120_000): Promise<void> {
+  const end = Date.now() + boundMs;
+  while (Date.now() < end) {
+    const info = await jsm.consumers.info(durables.builders.stream, durables.builders.name);
+    if (info.ack_floor.stream_seq >= seq) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test("builder - a job that comes back after its build ended is acked without a rebuild", async () => {
+  const buildId = "bredo" + randomBytes(4).toString("hex");
+  const nonce = randomBytes(4).toString("hex");
+  const ctx = await storeContext("Dockerfile", `FROM ${base}\nRUN echo once ${nonce}\n`);
+  const data = queued(buildId, "Dockerfile", ctx);
+  const first = await runBuild(buildId, "Dockerfile", ctx, data);
+  assert.ok(terminal(first.events), builder?.output());
+
+  // The same job again, as a redelivery presents it after the builder died before its ack.
+  const { ack } = await publishEvent(js, "BuildQueued", data, { id: `queued-again-${buildId}`, correlationId: data.deliveryId, causationId: null });
+  await waitAcked(ack.seq);
+
+  const startedEvents = await readUntil(STREAM_EVENTS, subjects.build(buildId, "started"), (_e, pending) => pending === 0, 10_000);
+  assert.is(startedEvents.length, 1, "one BuildStarted: the build was not started again");
+  const pushed = await readUntil(STREAM_EVENTS, subjects.build(buildId, "pushed"), (_e, pending) => pending === 0, 10_000);
+  assert.is(pushed.length, 1);
+  const lines = (builder?.output() ?? "").split("\n").filter((l) => l.includes(buildId));
+  assert.is(lines.filter((l) => l.includes('"build started"')).length, 1, "no second run in the builder's log");
+  assert.ok(lines.some((l) => l.includes("already finished")), "the redelivery is logged");
 });
 
 test.run();

@@ -1,6 +1,7 @@
 import type { Consumer, JsMsg } from "@nats-io/jetstream";
 import { decodeEvent } from "./codec.js";
 import type { Event } from "./envelope.js";
+import { UnsupportedVersionError } from "./errors.js";
 
 /** Where a consume loop reports; pino's logger fits. */
 export type EventLogger = {
@@ -15,6 +16,12 @@ export type HandlerContext = {
   attempt: number;
   /** Whether this is the consumer's last allowed delivery of the message. */
   lastAttempt: boolean;
+  /**
+   * Aborted when the loop is stopped: long work (a Docker build) should give up, so the process
+   * can exit before its supervisor kills it. A handler that then throws has its message handed
+   * back at once (nak without delay) for another process, and it is not logged as a failure.
+   */
+  signal: AbortSignal;
 };
 
 export type ConsumeOptions = {
@@ -26,17 +33,27 @@ export type ConsumeOptions = {
 };
 
 export type ConsumeLoop = {
-  /** Stops pulling, waits for the message in hand to finish; its ack or nak is sent first. */
+  /**
+   * Stops pulling and aborts the handler's `signal`; waits for the message in hand to finish
+   * (acked if the handler still completed, else handed back at once).
+   */
   stop(): Promise<void>;
   /** Settles when the loop ends (stopped, or the consumer went away). */
   done: Promise<void>;
 };
 
 /**
+ * How long an event of a newer version waits before it is offered again. During a rolling upgrade
+ * an old process must not throw away a new producer's work: it leaves it for a newer consumer.
+ */
+export const UNSUPPORTED_VERSION_DELAY_MS = 60_000;
+
+/**
  * Runs `handler` for each message of a pull consumer, one at a time. A message that is not a
- * valid event is acked away with an error log (never a crash loop); a handled one is acked with
- * `ackAck` (the server confirmed, so it will not come back); a handler that throws gets the
- * message back later (nak with delay) until the consumer's max_deliver is reached.
+ * valid event is acked away with an error log (never a crash loop); one of a newer version than
+ * this process knows is given back with a delay. A handled one is acked with `ackAck` (the server
+ * confirmed, so it will not come back); a handler that throws gets the message back later (nak
+ * with delay) until the consumer's max_deliver is reached.
  */
 export function consumeEvents(
   consumer: Consumer,
@@ -45,41 +62,65 @@ export function consumeEvents(
 ): ConsumeLoop {
   const { logger, maxDeliver } = options;
   const retryDelayMs = options.retryDelayMs ?? ((n) => Math.min(30_000, 1000 * 2 ** (n - 1)));
-  let stopping = false;
-  let messagesPromise = consumer.consume({ max_messages: 1 });
+  const stopping = new AbortController();
+  const messagesPromise = consumer.consume({ max_messages: 1 });
 
   const done = (async () => {
     const messages = await messagesPromise;
     for await (const msg of messages) {
-      const attempt = msg.info.deliveryCount;
-      let event: Event;
-      try {
-        event = decodeEvent(msg.data);
-      } catch (err) {
-        logger.error({ err, subject: msg.subject, seq: msg.seq }, "invalid event acked away");
-        await msg.ackAck().catch(() => undefined);
+      // Pulled but not started before the stop: another process can take it right away.
+      if (stopping.signal.aborted) {
+        msg.nak();
         continue;
       }
+      const event = await decodeOrSettle(msg, logger);
+      if (event === null) continue;
+      const attempt = msg.info.deliveryCount;
       try {
-        await handler(event, { msg, attempt, lastAttempt: maxDeliver > 0 && attempt >= maxDeliver });
-        await msg.ackAck();
+        await handler(event, { msg, attempt, lastAttempt: maxDeliver > 0 && attempt >= maxDeliver, signal: stopping.signal });
       } catch (err) {
-        logger.warn({ err, type: event.type, id: event.id, attempt }, "handler failed, message will be redelivered");
-        msg.nak(retryDelayMs(attempt));
+        if (stopping.signal.aborted) {
+          logger.info({ type: event.type, id: event.id, attempt, reason: err instanceof Error ? err.message : String(err) }, "stopping: message handed back");
+          msg.nak();
+        } else {
+          logger.warn({ err, type: event.type, id: event.id, attempt }, "handler failed, message will be redelivered");
+          msg.nak(retryDelayMs(attempt));
+        }
+        continue;
       }
-      if (stopping) break;
+      // Outside the handler's try: the work is done, so an unconfirmed ack is no reason to do it
+      // again. If the ack really was lost, the ack wait gives the message back by itself.
+      await msg.ackAck().catch((err: unknown) => {
+        logger.warn({ err, type: event.type, id: event.id, attempt }, "ack not confirmed by the server; the message may come back after its ack wait");
+      });
     }
   })();
 
   return {
     done,
     async stop() {
-      stopping = true;
+      stopping.abort();
       const messages = await messagesPromise;
       await messages.close().catch(() => undefined);
       await done.catch(() => undefined);
     },
   };
+}
+
+/** Decodes a message; settles it and returns null when it is not an event this process can handle. */
+async function decodeOrSettle(msg: JsMsg, logger: EventLogger): Promise<Event | null> {
+  try {
+    return decodeEvent(msg.data);
+  } catch (err) {
+    if (err instanceof UnsupportedVersionError) {
+      logger.error({ err, subject: msg.subject, seq: msg.seq }, "event of a newer version left for a newer consumer");
+      msg.nak(UNSUPPORTED_VERSION_DELAY_MS);
+    } else {
+      logger.error({ err, subject: msg.subject, seq: msg.seq }, "invalid event acked away");
+      await msg.ackAck().catch(() => undefined);
+    }
+    return null;
+  }
 }
 
 /**

@@ -1,0 +1,139 @@
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import Docker from "dockerode";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { STREAM_EVENTS, STREAM_LOGS, decodeEvent, ensureContextStore, ensureStreams, publishEvent, subjects, type Event } from "@slipway/events";
+import { ensureBaseImage, ensureDockerEngine, removeLocalTags, startService, startTestNats, startTestRegistry, type RunningService } from "@slipway/stack";
+
+type Started = { stop(): Promise<unknown> };
+const started: Started[] = [];
+let nc: NatsConnection | undefined;
+let js: JetStreamClient;
+let jsm: JetStreamManager;
+let natsUrl = "";
+let base = "";
+let registryAddress = "";
+const docker = new Docker();
+
+test.before(async () => {
+  await ensureDockerEngine();
+  base = await ensureBaseImage();
+  const nats = await startTestNats();
+  started.push(nats);
+  natsUrl = nats.url;
+  const registry = await startTestRegistry();
+  started.push(registry);
+  registryAddress = registry.address;
+  nc = await connect({ servers: nats.url });
+  js = jetstream(nc);
+  jsm = await jetstreamManager(nc);
+  await ensureStreams(jsm);
+});
+
+test.after(async () => {
+  await nc?.close().catch(() => undefined);
+  for (const s of started.reverse()) await s.stop().catch((err: unknown) => console.error("cleanup:", err));
+  if (registryAddress) await removeLocalTags(registryAddress).catch((err: unknown) => console.error("cleanup:", err));
+});
+
+/** Collects the events of one subject filter as they are stored, from the start. */
+async function collect(stream: string, filter: string) {
+  const events: Event[] = [];
+  const messages = await (await js.consumers.get(stream, { filter_subjects: filter })).consume();
+  void (async () => {
+    for await (const m of messages) events.push(decodeEvent(m.data));
+  })();
+  return { events, close: () => messages.close().catch(() => undefined) };
+}
+
+/** Polls `check`; the bound only keeps a broken builder from hanging the run. */
+async function until(check: () => boolean | Promise<boolean>, boundMs = 60_000): Promise<boolean> {
+  const end = Date.now() + boundMs;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return check();
+}
+
+async function storeContext(dockerfile: string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), "builder-ctx-"));
+  try {
+    writeFileSync(join(dir, "Dockerfile"), dockerfile);
+    const name = `test/${randomBytes(6).toString("hex")}.tar`;
+    await (await ensureContextStore(nc!)).putBlob({ name }, new Uint8Array(execFileSync("tar", ["-c", "-C", dir, "."])));
+    return name;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Running containers whose command mentions `nonce`: the build's RUN step. */
+async function stepContainers(nonce: string): Promise<number> {
+  return (await docker.listContainers()).filter((c) => c.Command.includes(nonce)).length;
+}
+
+test("builder - a stop cuts the build off and hands the job to the next builder at once", async () => {
+  const buildId = "bstop" + randomBytes(4).toString("hex");
+  const nonce = randomBytes(4).toString("hex");
+  const contextObject = await storeContext(`FROM ${base}\nRUN sleep 30 && echo ${nonce}\n`);
+  const startedEvents = await collect(STREAM_EVENTS, subjects.build(buildId, "started"));
+  const logs = await collect(STREAM_LOGS, subjects.log(buildId));
+  const logText = () => logs.events.flatMap((e) => (e.type === "BuildLogChunk" ? [e.data.text] : [])).join("");
+  let first: RunningService | undefined;
+  let second: RunningService | undefined;
+  try {
+    first = await startService("builder", { SLIPWAY_NATS_URL: natsUrl });
+    await publishEvent(
+      js,
+      "BuildQueued",
+      {
+        buildId,
+        deliveryId: `delivery-${buildId}`,
+        repo: { key: "fruty/docker-ci", name: "docker-ci", owner: "fruty" },
+        sha: randomBytes(20).toString("hex"),
+        branch: "master",
+        dockerfile: "Dockerfile",
+        image: `${registryAddress}/fruty_docker-ci_stop`,
+        tags: ["latest"],
+        buildNumber: 1,
+        contextObject,
+      },
+      { id: `queued-${buildId}`, correlationId: `delivery-${buildId}`, causationId: null },
+    );
+    // The RUN step is running once its container exists.
+    assert.ok(await until(async () => startedEvents.events.length === 1 && (await stepContainers(nonce)) === 1), first.output());
+
+    const t0 = Date.now();
+    const code = await first.stop();
+    const stopMs = Date.now() - t0;
+    assert.is(code, 0, first.output());
+    assert.ok(stopMs < 10_000, `stopped in ${stopMs} ms, not after the build's 30 s`);
+    assert.ok(await until(async () => (await stepContainers(nonce)) === 0, 10_000), "Docker cancelled the RUN step");
+    assert.match(first.output(), "build handed back");
+    assert.not.match(first.output(), "handler failed");
+    assert.is(await jsm.streams.getMessage(STREAM_EVENTS, { last_by_subj: subjects.build(buildId, "failed") }), null, "a stop is no verdict");
+
+    // Another builder takes the job without waiting out the 60 s ack wait.
+    second = await startService("builder", { SLIPWAY_NATS_URL: natsUrl });
+    assert.ok(await until(() => startedEvents.events.length === 2, 30_000), second.output());
+    const attempts = startedEvents.events.map((e) => (e.type === "BuildStarted" ? e.data.attempt : -1));
+    assert.equal(attempts, [1, 2]);
+    assert.ok(await until(async () => (await stepContainers(nonce)) === 1, 30_000), second.output());
+    assert.is(await second.stop(), 0, second.output());
+    assert.match(logText(), "attempt 1 handed back");
+  } finally {
+    await first?.stop();
+    await second?.stop();
+    await startedEvents.close();
+    await logs.close();
+  }
+});
+
+test.run();
