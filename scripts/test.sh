@@ -12,6 +12,9 @@ export TESTCONTAINERS_RYUK_DISABLED="${TESTCONTAINERS_RYUK_DISABLED:-true}"
 export TESTCONTAINERS_HOST_OVERRIDE="${TESTCONTAINERS_HOST_OVERRIDE:-127.0.0.1}"
 
 status=0
+# tsx runs tests without type checking; the sources are checked by the build, the tests here.
+echo "[test] type-checking the tests"
+pnpm run --silent typecheck:tests || status=1
 echo "[test] unit tests"
 pnpm run --silent test:unit || status=1
 echo "[test] integration tests"
