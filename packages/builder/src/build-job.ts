@@ -8,7 +8,7 @@ import type { Logger } from "@slipway/service-kit";
 import { lastStartedAttempt, nextAttempt } from "./attempt.js";
 import type { RegistryCredentials } from "./config.js";
 import { buildImage, pushImage, tagImage } from "./docker-steps.js";
-import { BuilderError, BuilderErrorCode, ContextMissingError, ContextReadError, NonRetryableError } from "./errors.js";
+import { BuilderError, BuilderErrorCode, BuildTimeoutError, ContextMissingError, ContextReadError, NonRetryableError } from "./errors.js";
 import { LogStream, type LogStreamOptions } from "./log-stream.js";
 import { findTerminalPhase } from "./terminal-state.js";
 
@@ -23,6 +23,8 @@ export type BuildJobDeps = {
   builderName: string;
   registry: RegistryCredentials | null;
   logger: Logger;
+  /** Longest a build and its push may take before they are stopped and fail. */
+  buildTimeoutSeconds: number;
   /** How often `working()` is sent while the job runs; well under the consumer's ack wait. */
   heartbeatMs: number;
   log?: Partial<LogStreamOptions>;
@@ -52,18 +54,22 @@ export async function runBuildJob(deps: BuildJobDeps, event: Event<"BuildQueued"
   }, deps.log);
   const logger = deps.logger.child({ buildId: q.buildId, attempt, image: q.image, dockerfile: q.dockerfile });
 
+  // Docker calls stop on either: the builder stopping (hand back) or the time limit (a verdict).
+  const timeout = AbortSignal.timeout(deps.buildTimeoutSeconds * 1000);
+  const signal = AbortSignal.any([ctx.signal, timeout]);
+
   await withHeartbeat(ctx.msg, deps.heartbeatMs, async () => {
     await publish("BuildStarted", { buildId: q.buildId, builder: deps.builderName, attempt }, "started", String(attempt));
     logger.info("build started");
     try {
-      const { imageId, digest } = await buildAndPush(deps, q, attempt, log, publish, ctx.signal);
+      const { imageId, digest } = await buildAndPush(deps, q, attempt, log, publish, signal);
       log.write(`slipway: pushed ${q.image} tags ${q.tags.join(", ")} (${digest})\n`);
       await log.flush();
       // Terminal events carry no attempt in their id: one build ends once, even if redelivered.
       await publish("ImagePushed", { buildId: q.buildId, image: q.image, tags: [...q.tags], digest, attempt }, "pushed");
       logger.info({ imageId, digest }, "build pushed");
     } catch (err) {
-      const failure = asBuilderError(err);
+      const failure = !ctx.signal.aborted && timeout.aborted ? new BuildTimeoutError(deps.buildTimeoutSeconds) : asBuilderError(err);
       if (ctx.signal.aborted) {
         // The builder is stopping: its Docker calls were cut off, which is no verdict on the build.
         // consumeEvents hands the message back at once, so another builder starts it over.

@@ -10,6 +10,7 @@ export const BuilderErrorCode = {
   InvalidReference: "SLIPWAY_INVALID_IMAGE_REFERENCE",
   DockerUnavailable: "SLIPWAY_DOCKER_UNAVAILABLE",
   DockerIncomplete: "SLIPWAY_DOCKER_OUTPUT_INCOMPLETE",
+  Timeout: "SLIPWAY_BUILD_TIMEOUT",
   Unexpected: "SLIPWAY_BUILDER_UNEXPECTED",
 } as const;
 export type BuilderErrorCode = (typeof BuilderErrorCode)[keyof typeof BuilderErrorCode];
@@ -138,4 +139,12 @@ export function classifyDockerError(err: unknown, refused: (message: string, cau
     return new DockerUnavailableError(`Docker engine unreachable: ${message}`, { cause: err });
   }
   return new DockerUnavailableError(`Docker request failed: ${message}`, { cause: err });
+}
+
+/** The build and push took longer than `SLIPWAY_BUILD_TIMEOUT_SECONDS`: cut off, not retried. */
+export class BuildTimeoutError extends NonRetryableError {
+  override name = "BuildTimeoutError";
+  constructor(seconds: number) {
+    super(BuilderErrorCode.Timeout, FailureStage.build, `the build did not finish within ${seconds} s (SLIPWAY_BUILD_TIMEOUT_SECONDS) and was stopped`);
+  }
 }

@@ -53,14 +53,14 @@ export async function startBuilder(options: BuilderOptions): Promise<Builder> {
   const nc = await connectNats(config.natsUrl, `slipway-builder ${config.builderName}`, logger);
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
-  await ensureStreams(jsm);
-  const contexts = await ensureContextStore(nc);
+  await ensureStreams(jsm, config.streams);
+  const contexts = await ensureContextStore(nc, config.streams);
   await ensureDurable(jsm, spec);
 
   // Not fatal: a builder may start before its engine; each job reports (and retries) on its own.
   await pingDocker(docker, 5_000).catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, "Docker engine does not answer yet"));
 
-  const deps = { docker, js, jsm, contexts, builderName: config.builderName, registry: config.registry, logger, heartbeatMs: options.heartbeatMs ?? 10_000, log: options.log };
+  const deps = { docker, js, jsm, contexts, builderName: config.builderName, registry: config.registry, logger, heartbeatMs: options.heartbeatMs ?? 10_000, buildTimeoutSeconds: config.buildTimeoutSeconds, log: options.log };
   const exhausted = watchExhaustedBuilds(nc, jsm, js, spec, logger);
   const consumer = await js.consumers.get(spec.stream, spec.name);
   const loop = consumeEvents(

@@ -136,4 +136,44 @@ test("builder - a stop cuts the build off and hands the job to the next builder 
   }
 });
 
+test("builder - a build over SLIPWAY_BUILD_TIMEOUT_SECONDS is stopped and fails, without retries", async () => {
+  const buildId = "btime" + randomBytes(4).toString("hex");
+  const nonce = randomBytes(4).toString("hex");
+  const contextObject = await storeContext(`FROM ${base}\nRUN sleep 60 && echo ${nonce}\n`);
+  const builder = await startService("builder", { SLIPWAY_NATS_URL: natsUrl, SLIPWAY_BUILD_TIMEOUT_SECONDS: "3" });
+  const failedSubject = subjects.build(buildId, "failed");
+  try {
+    await publishEvent(
+      js,
+      "BuildQueued",
+      {
+        buildId,
+        deliveryId: `delivery-${buildId}`,
+        repo: { key: "fruty/docker-ci", name: "docker-ci", owner: "fruty" },
+        sha: randomBytes(20).toString("hex"),
+        branch: "master",
+        dockerfile: "Dockerfile",
+        image: `${registryAddress}/fruty_docker-ci_slow`,
+        tags: ["latest"],
+        buildNumber: 1,
+        contextObject,
+      },
+      { id: `queued-${buildId}`, correlationId: `delivery-${buildId}`, causationId: null },
+    );
+    const stored = async () => jsm.streams.getMessage(STREAM_EVENTS, { last_by_subj: failedSubject });
+    assert.ok(await until(async () => (await stored()) !== null, 45_000), builder.output());
+    const failed = decodeEvent((await stored())!.data);
+    if (failed.type !== "BuildFailed") throw new Error(`unexpected ${failed.type}`);
+    assert.is(failed.data.code, "SLIPWAY_BUILD_TIMEOUT");
+    assert.is(failed.data.stage, "build");
+    assert.is(failed.data.attempt, 1);
+    assert.match(failed.data.message, /3 s/);
+    assert.ok(await until(async () => (await stepContainers(nonce)) === 0, 10_000), "Docker cancelled the RUN step");
+    const starts = await jsm.streams.info(STREAM_EVENTS, { subjects_filter: subjects.build(buildId, "started") });
+    assert.is(starts.state.subjects?.[subjects.build(buildId, "started")], 1, "no retry after a timeout");
+  } finally {
+    await builder.stop();
+  }
+});
+
 test.run();
