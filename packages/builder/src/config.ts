@@ -15,7 +15,6 @@ export type BuilderConfig = Readonly<{
   builderName: string;
   /** Null: push without credentials (the seed's local registry). */
   registry: RegistryCredentials | null;
-  logLevel: string;
 }>;
 
 /**
@@ -33,7 +32,6 @@ export function loadConfig(env: Env = process.env): BuilderConfig {
     buildTimeoutSeconds: int(env, "SLIPWAY_BUILD_TIMEOUT_SECONDS", 3600, { min: 1, max: 24 * 3600 }),
     builderName: `${hostname()}:${process.pid}`,
     registry: username && password ? Object.freeze({ username, password }) : null,
-    logLevel: str(env, "SLIPWAY_LOG_LEVEL", "info"),
   });
 }
 

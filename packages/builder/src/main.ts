@@ -6,7 +6,6 @@ const logger = createLogger("builder");
 
 await runService(logger, async () => {
   const config = loadConfig();
-  logger.level = config.logLevel;
   const builder = await startBuilder({ config, logger });
   builder.ended.catch((err: unknown) => {
     logger.fatal({ err }, "builder stopped consuming; exiting so a supervisor restarts it");

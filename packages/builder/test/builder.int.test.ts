@@ -1,8 +1,4 @@
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
@@ -12,7 +8,6 @@ import {
   STREAM_LOGS,
   decodeEvent,
   durables,
-  ensureContextStore,
   ensureStreams,
   publishEvent,
   subjects,
@@ -20,6 +15,7 @@ import {
   type Event,
 } from "@slipway/events";
 import { ensureBaseImage, ensureDockerEngine, removeLocalTags, startService, startTestNats, startTestRegistry, type RunningService } from "@slipway/stack";
+import { publishQueued as publishQueuedOn, queuedBuild, storeContext as storeContextIn } from "./fixtures.js";
 
 type Started = { stop(): Promise<unknown> };
 const started: Started[] = [];
@@ -55,41 +51,10 @@ test.after(async () => {
   if (registryAddress) await removeLocalTags(registryAddress).catch((err: unknown) => console.error("cleanup:", err));
 });
 
-/** A `git archive`-like tar holding one Dockerfile, stored in the contexts bucket under a fresh name. */
-async function storeContext(dockerfile: string, contents: string): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), "builder-ctx-"));
-  try {
-    writeFileSync(join(dir, dockerfile), contents);
-    const tar = execFileSync("tar", ["-c", "-C", dir, "."]);
-    const name = `test/${randomBytes(6).toString("hex")}.tar`;
-    const store = await ensureContextStore(nc!);
-    await store.putBlob({ name }, new Uint8Array(tar));
-    return name;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function queued(buildId: string, dockerfile: string, contextObject: string): BuildQueued {
-  const sha = randomBytes(20).toString("hex");
-  return {
-    buildId,
-    deliveryId: `delivery-${buildId}`,
-    repo: { key: "fruty/docker-ci", name: "docker-ci", owner: "fruty" },
-    sha,
-    branch: "master",
-    dockerfile,
-    image: `${registryAddress}/fruty_docker-ci_test`,
-    tags: [sha, "1", "master", "latest"],
-    buildNumber: 1,
-    contextObject,
-  };
-}
-
-async function publishQueued(data: BuildQueued): Promise<Event<"BuildQueued">> {
-  const { event } = await publishEvent(js, "BuildQueued", data, { id: `queued-${data.buildId}`, correlationId: data.deliveryId, causationId: null });
-  return event;
-}
+const storeContext = (dockerfile: string, contents: string) => storeContextIn(nc!, dockerfile, contents);
+const queued = (buildId: string, dockerfile: string, contextObject: string) =>
+  queuedBuild(buildId, { dockerfile, contextObject, image: `${registryAddress}/fruty_docker-ci_test` });
+const publishQueued = (data: BuildQueued) => publishQueuedOn(js, data);
 
 /**
  * Reads a stream's messages on `filter` from the start until `done` says so. The bound only keeps a

@@ -3,10 +3,11 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { connect, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { STREAM_EVENTS, decodeEvent, ensureDurable, ensureStreams, publishEvent, subjects, type Event } from "@slipway/events";
+import { STREAM_EVENTS, decodeEvent, ensureDurable, ensureStreams, subjects, type Event } from "@slipway/events";
 import { createLogger } from "@slipway/service-kit";
 import { startTestNats, type TestNats } from "@slipway/stack";
 import { ATTEMPTS_EXHAUSTED, watchExhaustedBuilds } from "../src/exhausted.js";
+import { publishQueued, queuedBuild } from "./fixtures.js";
 
 let nats: TestNats | undefined;
 let nc: NatsConnection | undefined;
@@ -36,23 +37,7 @@ test("exhausted - a build whose deliveries ran out without a verdict is reported
   const failedSub = nc!.subscribe(subjects.build(buildId, "failed"), { max: 1 });
   const bound = setTimeout(() => failedSub.unsubscribe(), 30_000);
   try {
-    const { event: q } = await publishEvent(
-      js,
-      "BuildQueued",
-      {
-        buildId,
-        deliveryId: "d-" + buildId,
-        repo: { key: "fruty/docker-ci", name: "docker-ci", owner: "fruty" },
-        sha: "a".repeat(40),
-        branch: "master",
-        dockerfile: "Dockerfile",
-        image: "127.0.0.1:5500/fruty_docker-ci",
-        tags: ["latest"],
-        buildNumber: 1,
-        contextObject: "unused",
-      },
-      { id: "queued-" + buildId, correlationId: "d-" + buildId, causationId: null },
-    );
+    const q = await publishQueued(js, queuedBuild(buildId, { image: "127.0.0.1:5500/fruty_docker-ci", tags: ["latest"], contextObject: "unused" }));
     const deliveries: number[] = [];
     void (async () => {
       for await (const m of messages) deliveries.push(m.info.deliveryCount); // never acked

@@ -1,15 +1,12 @@
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import Docker from "dockerode";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import { STREAM_EVENTS, STREAM_LOGS, decodeEvent, ensureContextStore, ensureStreams, publishEvent, subjects, type Event } from "@slipway/events";
+import { STREAM_EVENTS, STREAM_LOGS, decodeEvent, ensureStreams, subjects, type Event } from "@slipway/events";
 import { ensureBaseImage, ensureDockerEngine, removeLocalTags, startService, startTestNats, startTestRegistry, type RunningService } from "@slipway/stack";
+import { publishQueued, queuedBuild, storeContext } from "./fixtures.js";
 
 type Started = { stop(): Promise<unknown> };
 const started: Started[] = [];
@@ -62,18 +59,6 @@ async function until(check: () => boolean | Promise<boolean>, boundMs = 60_000):
   return check();
 }
 
-async function storeContext(dockerfile: string): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), "builder-ctx-"));
-  try {
-    writeFileSync(join(dir, "Dockerfile"), dockerfile);
-    const name = `test/${randomBytes(6).toString("hex")}.tar`;
-    await (await ensureContextStore(nc!)).putBlob({ name }, new Uint8Array(execFileSync("tar", ["-c", "-C", dir, "."])));
-    return name;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 /** Running containers whose command mentions `nonce`: the build's RUN step. */
 async function stepContainers(nonce: string): Promise<number> {
   return (await docker.listContainers()).filter((c) => c.Command.includes(nonce)).length;
@@ -82,7 +67,7 @@ async function stepContainers(nonce: string): Promise<number> {
 test("builder - a stop cuts the build off and hands the job to the next builder at once", async () => {
   const buildId = "bstop" + randomBytes(4).toString("hex");
   const nonce = randomBytes(4).toString("hex");
-  const contextObject = await storeContext(`FROM ${base}\nRUN sleep 30 && echo ${nonce}\n`);
+  const contextObject = await storeContext(nc!, "Dockerfile", `FROM ${base}\nRUN sleep 30 && echo ${nonce}\n`);
   const startedEvents = await collect(STREAM_EVENTS, subjects.build(buildId, "started"));
   const logs = await collect(STREAM_LOGS, subjects.log(buildId));
   const logText = () => logs.events.flatMap((e) => (e.type === "BuildLogChunk" ? [e.data.text] : [])).join("");
@@ -90,23 +75,7 @@ test("builder - a stop cuts the build off and hands the job to the next builder 
   let second: RunningService | undefined;
   try {
     first = await startService("builder", { SLIPWAY_NATS_URL: natsUrl });
-    await publishEvent(
-      js,
-      "BuildQueued",
-      {
-        buildId,
-        deliveryId: `delivery-${buildId}`,
-        repo: { key: "fruty/docker-ci", name: "docker-ci", owner: "fruty" },
-        sha: randomBytes(20).toString("hex"),
-        branch: "master",
-        dockerfile: "Dockerfile",
-        image: `${registryAddress}/fruty_docker-ci_stop`,
-        tags: ["latest"],
-        buildNumber: 1,
-        contextObject,
-      },
-      { id: `queued-${buildId}`, correlationId: `delivery-${buildId}`, causationId: null },
-    );
+    await publishQueued(js, queuedBuild(buildId, { image: `${registryAddress}/fruty_docker-ci_stop`, tags: ["latest"], contextObject }));
     // The RUN step is running once its container exists.
     assert.ok(await until(async () => startedEvents.events.length === 1 && (await stepContainers(nonce)) === 1), first.output());
 
@@ -139,27 +108,11 @@ test("builder - a stop cuts the build off and hands the job to the next builder 
 test("builder - a build over SLIPWAY_BUILD_TIMEOUT_SECONDS is stopped and fails, without retries", async () => {
   const buildId = "btime" + randomBytes(4).toString("hex");
   const nonce = randomBytes(4).toString("hex");
-  const contextObject = await storeContext(`FROM ${base}\nRUN sleep 60 && echo ${nonce}\n`);
+  const contextObject = await storeContext(nc!, "Dockerfile", `FROM ${base}\nRUN sleep 60 && echo ${nonce}\n`);
   const builder = await startService("builder", { SLIPWAY_NATS_URL: natsUrl, SLIPWAY_BUILD_TIMEOUT_SECONDS: "3" });
   const failedSubject = subjects.build(buildId, "failed");
   try {
-    await publishEvent(
-      js,
-      "BuildQueued",
-      {
-        buildId,
-        deliveryId: `delivery-${buildId}`,
-        repo: { key: "fruty/docker-ci", name: "docker-ci", owner: "fruty" },
-        sha: randomBytes(20).toString("hex"),
-        branch: "master",
-        dockerfile: "Dockerfile",
-        image: `${registryAddress}/fruty_docker-ci_slow`,
-        tags: ["latest"],
-        buildNumber: 1,
-        contextObject,
-      },
-      { id: `queued-${buildId}`, correlationId: `delivery-${buildId}`, causationId: null },
-    );
+    await publishQueued(js, queuedBuild(buildId, { image: `${registryAddress}/fruty_docker-ci_slow`, tags: ["latest"], contextObject }));
     const stored = async () => jsm.streams.getMessage(STREAM_EVENTS, { last_by_subj: failedSubject });
     assert.ok(await until(async () => (await stored()) !== null, 45_000), builder.output());
     const failed = decodeEvent((await stored())!.data);

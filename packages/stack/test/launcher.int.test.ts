@@ -9,24 +9,31 @@ import { freePort, httpStatus, repoRoot, spawnChild, tcpReachable } from "../src
 // runs the four built services, answers the seed's webhook, and on SIGINT stops all it started.
 const launcher = join(repoRoot(), "packages", "stack", "dist", "cli", "up.js");
 
-test("launcher - brings everything up and SIGINT stops what it started", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "slipway-up-"));
-  const [natsPort, registryPort, ingressPort, projectorPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const up = spawnChild({
+type Ports = { natsPort: number; registryPort: number; ingressPort: number; projectorPort: number };
+
+/** `npm start`'s launcher on the given ports, its state under `dir`. */
+function startLauncher(dir: string, p: Ports, env: Record<string, string> = {}) {
+  return spawnChild({
     name: "up",
     command: process.execPath,
     args: [launcher],
     env: {
       ...process.env,
       SLIPWAY_STATE_DIR: dir,
-      SLIPWAY_NATS_URL: `nats://127.0.0.1:${natsPort}`,
-      SLIPWAY_REGISTRY: `127.0.0.1:${registryPort}`,
-      SLIPWAY_INGRESS_PORT: String(ingressPort),
-      SLIPWAY_PROJECTOR_PORT: String(projectorPort),
+      SLIPWAY_NATS_URL: `nats://127.0.0.1:${p.natsPort}`,
+      SLIPWAY_REGISTRY: `127.0.0.1:${p.registryPort}`,
+      SLIPWAY_INGRESS_PORT: String(p.ingressPort),
+      SLIPWAY_PROJECTOR_PORT: String(p.projectorPort),
       SLIPWAY_LOGS_DIR: join(dir, "build-logs"),
-      SLIPWAY_GIT_URL: join(dir, "no-git", "{name}.git"),
+      ...env,
     },
   });
+}
+
+test("launcher - brings everything up and SIGINT stops what it started", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "slipway-up-"));
+  const [natsPort, registryPort, ingressPort, projectorPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const up = startLauncher(dir, { natsPort, registryPort, ingressPort, projectorPort }, { SLIPWAY_GIT_URL: join(dir, "no-git", "{name}.git") });
   try {
     await up.waitForLine((l) => l === "slipway is up", 90_000);
     const out = up.output();
@@ -59,20 +66,7 @@ test("launcher - reuses a NATS it finds and leaves it running", async () => {
   const dir = mkdtempSync(join(tmpdir(), "slipway-up-"));
   const natsPort = await freePort();
   const nats = spawnChild({ name: "nats", command: "nats-server", args: ["-js", "-a", "127.0.0.1", "-p", String(natsPort), "-sd", join(dir, "own-nats")] });
-  const up = spawnChild({
-    name: "up",
-    command: process.execPath,
-    args: [launcher],
-    env: {
-      ...process.env,
-      SLIPWAY_STATE_DIR: dir,
-      SLIPWAY_NATS_URL: `nats://127.0.0.1:${natsPort}`,
-      SLIPWAY_REGISTRY: `127.0.0.1:${await freePort()}`,
-      SLIPWAY_INGRESS_PORT: String(await freePort()),
-      SLIPWAY_PROJECTOR_PORT: String(await freePort()),
-      SLIPWAY_LOGS_DIR: join(dir, "build-logs"),
-    },
-  });
+  const up = startLauncher(dir, { natsPort, registryPort: await freePort(), ingressPort: await freePort(), projectorPort: await freePort() });
   try {
     await nats.waitForLine((l) => l.includes("Server is ready"), 20_000);
     await up.waitForLine((l) => l === "slipway is up", 90_000);
