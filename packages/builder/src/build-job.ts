@@ -3,87 +3,124 @@ import type { ReadableStream as NodeWebStream } from "node:stream/web";
 import type Docker from "dockerode";
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { ObjectStore } from "@nats-io/obj";
-import { FailureStage, publishEvent, stableId, withHeartbeat, type BuildQueued, type Event, type EventData, type EventType, type HandlerContext } from "@slipway/events";
+import { eventIds, FailureStage, publishEvent, withHeartbeat, type BuildQueued, type Event, type EventData, type EventType, type HandlerContext } from "@slipway/events";
 import type { Logger } from "@slipway/service-kit";
-import { lastStartedAttempt, nextAttempt } from "./attempt.js";
-import type { RegistryCredentials } from "./config.js";
-import { buildImage, pushImage, tagImage } from "./docker-steps.js";
-import { BuilderError, BuilderErrorCode, BuildTimeoutError, ContextMissingError, ContextReadError, NonRetryableError } from "./errors.js";
+import { nextAttemptNumber, readBuildRecord, usedAttempts } from "./build-record.js";
+import type { CancelHandle, RunningBuilds } from "./cancels.js";
+import type { BuilderConfig } from "./config.js";
+import { buildImage } from "./docker-steps.js";
+import { BuilderError, BuilderErrorCode, BuildTimeoutError, ContextMissingError, ContextReadError, DockerIncompleteError, NonRetryableError } from "./errors.js";
+import { imageLabels } from "./image-labels.js";
 import { LogStream, type LogStreamOptions } from "./log-stream.js";
-import { findTerminalPhase } from "./terminal-state.js";
+import { pushTags, type PushOutcome } from "./push-tags.js";
+import type { TagGuard } from "./tag-guard.js";
 
 /** What one build job needs; passed in, so a test or another wiring can provide its own. */
 export type BuildJobDeps = {
   docker: Docker;
   js: JetStreamClient;
-  /** Reads what the stream already holds for a build (its verdict, its last attempt). */
+  /** Reads what the stream already holds for a build (its verdict, its attempts, cancel requests). */
   jsm: JetStreamManager;
   contexts: ObjectStore;
-  /** `BuildStarted.builder`: host and pid. */
-  builderName: string;
-  registry: RegistryCredentials | null;
+  tagGuard: TagGuard;
+  running: RunningBuilds;
+  config: Pick<BuilderConfig, "builderName" | "registry" | "buildTimeoutSeconds" | "maxAttempts" | "pushRetry" | "logMaxBytes" | "buildArgs" | "cacheFromPrevious">;
   logger: Logger;
-  /** Longest a build and its push may take before they are stopped and fail. */
-  buildTimeoutSeconds: number;
   /** How often `working()` is sent while the job runs; well under the consumer's ack wait. */
   heartbeatMs: number;
   log?: Partial<LogStreamOptions>;
 };
 
-/** Publishes one event caused by the `BuildQueued`, with an id derived from the build and `idParts`. */
-type Publish = <T extends EventType>(type: T, data: EventData<T>, ...idParts: string[]) => Promise<unknown>;
+/** `BuildFailed.code` when a build used all its attempts without a verdict (its builders died or hung). */
+export const BUILD_ABANDONED = "SLIPWAY_BUILD_ABANDONED";
+
+/** Publishes one event caused by the `BuildQueued`, with the id `eventIds` gives it. */
+type Publish = <T extends EventType>(type: T, data: EventData<T>, id: string) => Promise<unknown>;
 
 /**
  * Runs one `BuildQueued`: build, tag, push, with the outcome published as events before the
- * message is acked. Returns normally when the build reached a terminal event (`ImagePushed` or
- * `BuildFailed`), or already had one; throws when another delivery should try again
- * (infrastructure trouble before the last attempt, or the builder is stopping).
+ * message is acked. Returns normally when the build reached its verdict (`ImagePushed`,
+ * `BuildFailed`, `BuildCancelled`), or already had one; throws when another delivery should try
+ * again (infrastructure trouble before the last attempt, or the builder is stopping).
  */
 export async function runBuildJob(deps: BuildJobDeps, event: Event<"BuildQueued">, ctx: HandlerContext): Promise<void> {
   const q = event.data;
-  const finished = await findTerminalPhase(deps.jsm, q.buildId);
-  if (finished !== null) {
-    deps.logger.info({ buildId: q.buildId, delivery: ctx.attempt, finished }, "build already finished: redelivery acked without a rebuild");
+  const cancel = deps.running.track(q.buildId);
+  try {
+    await runTracked(deps, event, ctx, cancel);
+  } finally {
+    cancel.release();
+  }
+}
+
+async function runTracked(deps: BuildJobDeps, event: Event<"BuildQueued">, ctx: HandlerContext, cancel: CancelHandle): Promise<void> {
+  const q = event.data;
+  const { config } = deps;
+  const publish: Publish = (type, data, id) => publishEvent(deps.js, type, data, { id, correlationId: event.correlationId, causationId: event.id });
+  const record = await readBuildRecord(deps.jsm, q.buildId);
+  if (record.terminal !== null) {
+    deps.logger.info({ buildId: q.buildId, delivery: ctx.attempt, finished: record.terminal }, "build already finished: redelivery acked without a rebuild");
     return;
   }
-  const attempt = nextAttempt(ctx.attempt, await lastStartedAttempt(deps.jsm, q.buildId));
-  const publish: Publish = (type, data, ...idParts) =>
-    publishEvent(deps.js, type, data, { id: stableId(q.buildId, ...idParts), correlationId: event.correlationId, causationId: event.id });
+  if (record.cancelRequest) {
+    const { requestedBy, reason } = record.cancelRequest;
+    await publish("BuildCancelled", { buildId: q.buildId, reason, requestedBy, attempt: 0 }, eventIds.verdict(q.buildId));
+    deps.logger.info({ buildId: q.buildId, requestedBy }, "queued build cancelled before it started");
+    return;
+  }
+  const used = usedAttempts(record);
+  if (used >= config.maxAttempts) {
+    const message = `abandoned after ${used} attempts: no builder finished the build (builders crashed, were killed or lost their connection)`;
+    await publish("BuildFailed", { buildId: q.buildId, stage: FailureStage.infrastructure, code: BUILD_ABANDONED, message, attempt: used }, eventIds.verdict(q.buildId));
+    deps.logger.warn({ buildId: q.buildId, attempts: used }, "build abandoned");
+    return;
+  }
+  const attempt = nextAttemptNumber(record);
+  const lastAttempt = used + 1 >= config.maxAttempts;
   const log = new LogStream(async (chunk) => {
-    await publish("BuildLogChunk", { buildId: q.buildId, attempt, ...chunk }, "log", String(attempt), String(chunk.seq));
-  }, deps.log);
+    await publish("BuildLogChunk", { buildId: q.buildId, attempt, ...chunk }, eventIds.logChunk(q.buildId, attempt, chunk.seq));
+  }, { maxBytes: config.logMaxBytes, ...deps.log });
   const logger = deps.logger.child({ buildId: q.buildId, attempt, image: q.image, dockerfile: q.dockerfile });
 
-  // Docker calls stop on either: the builder stopping (hand back) or the time limit (a verdict).
-  const timeout = AbortSignal.timeout(deps.buildTimeoutSeconds * 1000);
-  const signal = AbortSignal.any([ctx.signal, timeout]);
+  // Docker calls stop on any of: the builder stopping (hand back), the time limit, a cancel (verdicts).
+  const timeout = AbortSignal.timeout(config.buildTimeoutSeconds * 1000);
+  const signal = AbortSignal.any([ctx.signal, timeout, cancel.signal]);
+  const finish = async (note: string) => {
+    log.note(note);
+    await log.flush().catch((flushErr: unknown) => logger.warn({ err: flushErr }, "could not publish the last log chunk"));
+  };
 
   await withHeartbeat(ctx.msg, deps.heartbeatMs, async () => {
-    await publish("BuildStarted", { buildId: q.buildId, builder: deps.builderName, attempt }, "started", String(attempt));
+    await publish("BuildStarted", { buildId: q.buildId, builder: config.builderName, attempt }, eventIds.buildStarted(q.buildId, attempt));
     logger.info("build started");
     try {
-      const { imageId, digest } = await buildAndPush(deps, q, attempt, log, publish, signal);
-      log.write(`slipway: pushed ${q.image} tags ${q.tags.join(", ")} (${digest})\n`);
-      await log.flush();
-      // Terminal events carry no attempt in their id: one build ends once, even if redelivered.
-      await publish("ImagePushed", { buildId: q.buildId, image: q.image, tags: [...q.tags], digest, attempt }, "pushed");
-      logger.info({ imageId, digest }, "build pushed");
+      const { imageId, outcome } = await buildAndPush(deps, q, attempt, log, publish, signal);
+      await finish(`slipway: pushed ${q.image} tags ${outcome.pushed.join(", ")} (${outcome.digest})\n`);
+      await publish("ImagePushed", { buildId: q.buildId, image: q.image, tags: outcome.pushed, digest: outcome.digest, attempt }, eventIds.verdict(q.buildId));
+      logger.info({ imageId, digest: outcome.digest, skipped: outcome.skipped }, "build pushed");
     } catch (err) {
-      const failure = !ctx.signal.aborted && timeout.aborted ? new BuildTimeoutError(deps.buildTimeoutSeconds) : asBuilderError(err);
+      if (cancel.signal.aborted) {
+        const requestedBy = cancel.request?.requestedBy ?? "unknown";
+        const reason = cancel.request?.reason ?? "";
+        await finish(`slipway: cancelled by ${requestedBy}${reason ? `: ${reason}` : ""}\n`);
+        await publish("BuildCancelled", { buildId: q.buildId, reason, requestedBy, attempt }, eventIds.verdict(q.buildId));
+        logger.info({ requestedBy }, "build cancelled");
+        return;
+      }
+      const failure = !ctx.signal.aborted && timeout.aborted ? new BuildTimeoutError(config.buildTimeoutSeconds) : asBuilderError(err);
       if (ctx.signal.aborted) {
         // The builder is stopping: its Docker calls were cut off, which is no verdict on the build.
-        // consumeEvents hands the message back at once, so another builder starts it over.
-        log.write(`slipway: builder ${deps.builderName} is stopping; attempt ${attempt} handed back to another builder\n`);
-        await log.flush().catch((flushErr: unknown) => logger.warn({ err: flushErr }, "could not publish the last log chunk"));
+        // Recorded as handed back, the attempt does not count against the build's limit.
+        await finish(`slipway: builder ${config.builderName} is stopping; attempt ${attempt} handed back to another builder\n`);
+        await publish("BuildHandedBack", { buildId: q.buildId, attempt, builder: config.builderName, reason: "builder stopping" }, eventIds.handedBack(q.buildId, attempt));
         logger.info({ reason: failure.message }, "build handed back: builder stopping");
         throw failure;
       }
-      const final = failure instanceof NonRetryableError || ctx.lastAttempt;
-      log.write(`slipway: ${final ? "build failed" : `attempt ${attempt} failed, will retry`} (${failure.stage}): ${failure.message}\n`);
-      await log.flush().catch((flushErr: unknown) => logger.warn({ err: flushErr }, "could not publish the last log chunk"));
+      const final = failure instanceof NonRetryableError || lastAttempt;
+      await finish(`slipway: ${final ? "build failed" : `attempt ${attempt} failed, will retry`} (${failure.stage}): ${failure.message}\n`);
       // consumeEvents logs the throw and naks: the message comes back to this or another builder.
       if (!final) throw failure;
-      await publish("BuildFailed", { buildId: q.buildId, stage: failure.stage, code: failure.code, message: failure.message, attempt }, "failed");
+      await publish("BuildFailed", { buildId: q.buildId, stage: failure.stage, code: failure.code, message: failure.message, attempt }, eventIds.verdict(q.buildId));
       logger.info({ code: failure.code, stage: failure.stage, reason: failure.message }, "build failed");
     }
   });
@@ -102,28 +139,25 @@ async function buildAndPush(
   log: LogStream,
   publish: Publish,
   signal: AbortSignal,
-): Promise<{ imageId: string; digest: string }> {
-  const [firstTag, ...otherTags] = q.tags;
+): Promise<{ imageId: string; outcome: PushOutcome }> {
+  const firstTag = q.tags[0];
   if (firstTag === undefined) throw new NonRetryableError(BuilderErrorCode.DockerTag, FailureStage.naming, "BuildQueued names no tag");
-  const write = (text: string) => log.write(text);
   const reference = `${q.image}:${firstTag}`;
-  write(`slipway: building ${q.dockerfile} of ${q.repo.key}@${q.sha} as ${reference} on ${deps.builderName} (attempt ${attempt})\n`);
+  log.note(`slipway: building ${q.dockerfile} of ${q.repo.key}@${q.sha} as ${reference} on ${deps.config.builderName} (attempt ${attempt})\n`);
 
-  const imageId = await buildFromStore(deps, q, reference, write, signal);
+  // Build output waits for the log publisher (backpressure); slipway's own push notes always pass.
+  const imageId = await buildFromStore(deps, q, reference, (text) => (log.write(text), log.ready()), signal);
   // The build's log is complete before ImageBuilt, so a reader that sees "built" sees all of it.
   await log.flush();
-  await publish("ImageBuilt", { buildId: q.buildId, imageId, attempt }, "built", String(attempt));
+  await publish("ImageBuilt", { buildId: q.buildId, imageId, attempt }, eventIds.imageBuilt(q.buildId, attempt));
 
-  for (const tag of otherTags) await tagImage(deps.docker, imageId, q.image, tag);
-  const digests: string[] = [];
-  for (const tag of q.tags) digests.push(await pushImage(deps.docker, q.image, tag, deps.registry, write, signal));
-  // Every tag names the same image, so the registry stores one manifest: the first digest is it.
-  const digest = digests[0] ?? "";
-  return { imageId, digest };
+  const outcome = await pushTags({ docker: deps.docker, registry: deps.config.registry, pushRetry: deps.config.pushRetry, tagGuard: deps.tagGuard }, q, imageId, (text) => log.note(text), signal);
+  if (!outcome.digest) throw new DockerIncompleteError(`no tag of ${q.image} was pushed`);
+  return { imageId, outcome };
 }
 
 /** Streams the context tar from the object store straight into `docker build`; `stop` cuts it off. */
-async function buildFromStore(deps: BuildJobDeps, q: BuildQueued, reference: string, write: (text: string) => void, stop: AbortSignal): Promise<string> {
+async function buildFromStore(deps: BuildJobDeps, q: BuildQueued, reference: string, write: (text: string) => Promise<void>, stop: AbortSignal): Promise<string> {
   let object;
   try {
     object = await deps.contexts.get(q.contextObject);
@@ -142,9 +176,14 @@ async function buildFromStore(deps: BuildJobDeps, q: BuildQueued, reference: str
     readError = err;
     abort.abort();
   });
+  const cacheFrom = deps.config.cacheFromPrevious ? q.tags.filter((t) => t !== q.sha && t !== String(q.buildNumber)).map((t) => `${q.image}:${t}`) : [];
   try {
     // Closing the request makes Docker cancel the build and remove its step container (forcerm).
-    return await buildImage(deps.docker, { context, dockerfile: q.dockerfile, reference, abortSignal: AbortSignal.any([abort.signal, stop]) }, write);
+    return await buildImage(
+      deps.docker,
+      { context, dockerfile: q.dockerfile, reference, labels: imageLabels(q), buildArgs: { ...deps.config.buildArgs }, cacheFrom, abortSignal: AbortSignal.any([abort.signal, stop]) },
+      write,
+    );
   } catch (err) {
     if (readError !== null) {
       throw new ContextReadError(`build context broke off: ${readError instanceof Error ? readError.message : String(readError)}`, { cause: readError });

@@ -19,15 +19,18 @@ import { registryHost } from "./image-ref.js";
  * its text to the build log. Every failure leaves here as one of the builder's error classes.
  */
 
-/** Receives log text as Docker produces it. */
-export type OnText = (text: string) => void;
+/**
+ * Receives log text as Docker produces it. A returned promise pauses reading Docker's output until
+ * it settles: backpressure from a slow log publisher, all the way to the engine's socket.
+ */
+export type OnText = (text: string) => void | Promise<void>;
 
 async function follow(output: NodeJS.ReadableStream, onText: OnText): Promise<OutputSummary> {
   let summary = emptySummary();
   try {
     for await (const raw of jsonLines(output)) {
       const p = interpretProgress(raw);
-      onText(p.text);
+      await onText(p.text);
       summary = summarize(summary, p);
     }
   } catch (err) {
@@ -48,6 +51,10 @@ export type BuildRequest = {
   reference: string;
   /** Aborts the request (the context stream broke off, the builder is stopping); Docker then cancels the build. */
   abortSignal?: AbortSignal;
+  labels?: Record<string, string>;
+  buildArgs?: Record<string, string>;
+  /** Images whose layers may be reused (`--cache-from`). */
+  cacheFrom?: string[];
 };
 
 /** Builds and returns the image id; throws `DockerBuildError` with Docker's message on failure. */
@@ -59,6 +66,9 @@ export async function buildImage(docker: Docker, req: BuildRequest, onText: OnTe
       dockerfile: req.dockerfile,
       rm: true,
       forcerm: true,
+      ...(req.labels ? { labels: req.labels } : {}),
+      ...(req.buildArgs && Object.keys(req.buildArgs).length > 0 ? { buildargs: req.buildArgs } : {}),
+      ...(req.cacheFrom && req.cacheFrom.length > 0 ? { cachefrom: JSON.stringify(req.cacheFrom) } : {}),
       ...(req.abortSignal ? { abortSignal: req.abortSignal } : {}),
     });
   } catch (err) {
@@ -67,7 +77,7 @@ export async function buildImage(docker: Docker, req: BuildRequest, onText: OnTe
   let sawSuccess = false;
   const summary = await follow(output, (text) => {
     if (text.startsWith("Successfully built ")) sawSuccess = true;
-    onText(text);
+    return onText(text);
   });
   if (summary.error) throw new DockerBuildError(summary.error.message);
   if (summary.imageId) return summary.imageId;

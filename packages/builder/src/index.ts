@@ -1,11 +1,6 @@
-export * from "./config.js";
-export * from "./errors.js";
-export * from "./docker-output.js";
-export * from "./log-stream.js";
-export * from "./image-ref.js";
-export * from "./docker-steps.js";
-export * from "./build-job.js";
-export * from "./exhausted.js";
-export * from "./terminal-state.js";
-export * from "./attempt.js";
-export * from "./service.js";
+/** The builder's public surface: what its entry point, benchmarks and tests use. */
+export { loadConfig, describeConfig, parseBuildArgs, DEFAULT_CONCURRENCY, type BuilderConfig, type PushRetry, type RegistryCredentials } from "./config.js";
+export { startBuilder, buildersDurable, type Builder, type BuilderOptions } from "./service.js";
+export { BUILD_ABANDONED } from "./build-job.js";
+export { BuilderErrorCode } from "./errors.js";
+export { TAG_OWNERS_BUCKET } from "./tag-guard.js";

@@ -1,8 +1,9 @@
 /**
  * Turns a build's output, written piece by piece, into ordered log chunks: text is batched (by
- * size, or after a short delay) so a chatty build makes a few messages, not thousands; chunks are
- * sent one after another, each awaited, so they arrive in `seq` order. `offset` is the byte position
- * of a chunk's text in this attempt's log, so a reader can write a repeated chunk in place.
+ * size, or after a short delay) so a chatty build makes a few messages, not thousands; chunks leave
+ * in `seq` order with a bounded number unconfirmed, so they are stored in order. `offset` is the byte
+ * position of a chunk's text in this attempt's log, so a reader can write a repeated chunk in place.
+ * Memory stays bounded: output past a cap is dropped, and `ready()` lets the producer wait.
  */
 
 export type LogChunk = { seq: number; offset: number; text: string };
@@ -19,16 +20,29 @@ export type LogStreamOptions = {
   /** Buffered text waits at most this long before it is sent. */
   flushIntervalMs: number;
   schedule: Schedule;
+  /**
+   * Chunks sent before the first of them is confirmed. They leave in order on one connection, so
+   * the stream stores them in order; waiting for each PubAck in turn would cap a chatty build at
+   * one chunk per round trip.
+   */
+  window: number;
+  /** Build output kept per attempt; past it one truncation line, and the rest is dropped (the build goes on). */
+  maxBytes: number;
+  /** `ready()` waits while more than this many bytes are buffered or unconfirmed: backpressure for the producer. */
+  highWaterBytes: number;
 };
 
 export function defaultLogStreamOptions(): LogStreamOptions {
   return {
     maxChunkBytes: 16 * 1024,
-    flushIntervalMs: 200,
+    flushIntervalMs: 50,
     schedule: (fn, ms) => {
       const t = setTimeout(fn, ms);
       return () => clearTimeout(t);
     },
+    window: 32,
+    maxBytes: 100 * 1024 * 1024,
+    highWaterBytes: 1024 * 1024,
   };
 }
 
@@ -49,15 +63,29 @@ export function splitUtf8(text: string, max: number): string[] {
   return out;
 }
 
+/** The first `max` UTF-8 bytes of `text`, never ending inside a character. */
+function headUtf8(text: string, max: number): string {
+  return max <= 0 ? "" : (splitUtf8(text, max)[0] ?? "");
+}
+
 export class LogStream {
   private readonly options: LogStreamOptions;
   private pending = "";
   private pendingBytes = 0;
   private nextSeq = 0;
   private nextOffset = 0;
+  /** Build output accepted so far, against `maxBytes`. */
+  private outputBytes = 0;
+  private truncated = false;
   private cancelTimer: (() => void) | null = null;
-  private chain: Promise<void> = Promise.resolve();
+  /** Chunks cut but not yet handed to `send`. */
+  private readonly waiting: LogChunk[] = [];
+  private inFlight = 0;
+  /** Bytes cut but not yet confirmed by `send`. */
+  private unconfirmedBytes = 0;
   private failure: { error: unknown } | null = null;
+  /** Resolved whenever a send settles, for `flush` and `ready` to look again. */
+  private wakers: (() => void)[] = [];
 
   constructor(
     private readonly send: SendChunk,
@@ -71,8 +99,52 @@ export class LogStream {
     return this.nextOffset + this.pendingBytes;
   }
 
-  /** Adds text; it is sent once the buffer is full or the flush interval has passed. */
+  /** Whether output past `maxBytes` was dropped. */
+  get wasTruncated(): boolean {
+    return this.truncated;
+  }
+
+  /**
+   * Adds build output; it is sent once the buffer is full or the flush interval has passed. Past
+   * `maxBytes` the rest is dropped after one line that says so.
+   */
   write(text: string): void {
+    if (text === "" || this.truncated) return;
+    const size = Buffer.byteLength(text, "utf8");
+    if (this.outputBytes + size > this.options.maxBytes) {
+      const head = headUtf8(text, this.options.maxBytes - this.outputBytes);
+      this.outputBytes = this.options.maxBytes;
+      this.truncated = true;
+      this.append(head);
+      this.append(`${head === "" || head.endsWith("\n") ? "" : "\n"}slipway: log truncated at ${this.options.maxBytes} bytes (SLIPWAY_BUILD_LOG_MAX_BYTES); the build goes on, its further output is not kept\n`);
+      return;
+    }
+    this.outputBytes += size;
+    this.append(text);
+  }
+
+  /** Adds slipway's own lines (start, verdict): never dropped by the output cap. */
+  note(text: string): void {
+    this.append(text);
+  }
+
+  /** Resolves once buffered plus unconfirmed bytes are under the high-water mark (at once if they are). */
+  async ready(): Promise<void> {
+    while (!this.failure && this.pendingBytes + this.unconfirmedBytes > this.options.highWaterBytes) {
+      // Buffered text alone over the mark: send it now rather than wait for the timer.
+      if (this.pendingBytes > 0) this.cut();
+      await this.settled();
+    }
+  }
+
+  /** Sends what is buffered and waits until every chunk so far is sent; throws the first send error. */
+  async flush(): Promise<void> {
+    this.cut();
+    while (!this.failure && (this.waiting.length > 0 || this.inFlight > 0)) await this.settled();
+    if (this.failure) throw this.failure.error;
+  }
+
+  private append(text: string): void {
     if (text === "") return;
     this.pending += text;
     this.pendingBytes += Buffer.byteLength(text, "utf8");
@@ -86,11 +158,14 @@ export class LogStream {
     }
   }
 
-  /** Sends what is buffered and waits until every chunk so far is sent; throws the first send error. */
-  async flush(): Promise<void> {
-    this.cut();
-    await this.chain;
-    if (this.failure) throw this.failure.error;
+  private settled(): Promise<void> {
+    return new Promise((resolve) => this.wakers.push(resolve));
+  }
+
+  private wake(): void {
+    const wakers = this.wakers;
+    this.wakers = [];
+    for (const w of wakers) w();
   }
 
   /** Queues the buffered text as chunks, in order after those already queued. */
@@ -102,17 +177,35 @@ export class LogStream {
     this.pending = "";
     this.pendingBytes = 0;
     for (const text of pieces) {
-      const chunk: LogChunk = { seq: this.nextSeq++, offset: this.nextOffset, text };
-      this.nextOffset += Buffer.byteLength(text, "utf8");
-      // After a failed send the rest is dropped: a later chunk must not land past a missing one.
-      this.chain = this.chain.then(async () => {
-        if (this.failure) return;
-        try {
-          await this.send(chunk);
-        } catch (error) {
-          this.failure = { error };
-        }
-      });
+      const size = Buffer.byteLength(text, "utf8");
+      this.waiting.push({ seq: this.nextSeq++, offset: this.nextOffset, text });
+      this.nextOffset += size;
+      this.unconfirmedBytes += size;
+    }
+    this.pump();
+  }
+
+  /** Hands waiting chunks to `send`, in order, keeping at most `window` unconfirmed. */
+  private pump(): void {
+    while (!this.failure && this.inFlight < this.options.window && this.waiting.length > 0) {
+      const chunk = this.waiting.shift()!;
+      const size = Buffer.byteLength(chunk.text, "utf8");
+      this.inFlight++;
+      this.send(chunk).then(
+        () => {
+          this.inFlight--;
+          this.unconfirmedBytes -= size;
+          this.pump();
+          this.wake();
+        },
+        (error: unknown) => {
+          this.inFlight--;
+          // After a failed send the rest is dropped: a later chunk must not land past a missing one.
+          this.failure ??= { error };
+          this.waiting.length = 0;
+          this.wake();
+        },
+      );
     }
   }
 }

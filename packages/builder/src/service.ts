@@ -1,25 +1,28 @@
 import Docker from "dockerode";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { consumeEvents, durables, ensureContextStore, ensureDurable, ensureStreams } from "@slipway/events";
+import { Kvm } from "@nats-io/kv";
+import { consumeWithSlots, decodeEvent, durables, ensureContextStore, ensureDurable, ensureStreams, filters, type DurableSpec } from "@slipway/events";
 import { connectNats, type Logger } from "@slipway/service-kit";
 import { runBuildJob } from "./build-job.js";
+import { RunningBuilds } from "./cancels.js";
 import { describeConfig, type BuilderConfig } from "./config.js";
 import { watchExhaustedBuilds } from "./exhausted.js";
 import type { LogStreamOptions } from "./log-stream.js";
+import { TAG_OWNERS_BUCKET, TagGuard } from "./tag-guard.js";
 
 export type BuilderOptions = {
   config: BuilderConfig;
   logger: Logger;
   /** Defaults to dockerode's own choice (`DOCKER_HOST`, else the local socket). */
   docker?: Docker;
-  heartbeatMs?: number;
   log?: Partial<LogStreamOptions>;
 };
 
 export type Builder = {
   /**
-   * Stops pulling and cuts off the build in hand (its job is handed back at once for another
-   * builder, with no verdict published), then drains NATS: a stop takes seconds, not a build's length.
+   * Stops pulling and cuts off the builds in hand (their jobs are handed back at once for another
+   * builder, recorded as hand-backs, with no verdict), then drains NATS: a stop takes seconds, not a
+   * build's length.
    */
   stop(): Promise<void>;
   /** Settles when the consume loop ends on its own (the consumer went away): the process should exit. */
@@ -44,11 +47,19 @@ export function buildRetryDelayMs(attempt: number): number {
   return Math.min(60_000, 2000 * 4 ** (attempt - 1));
 }
 
-/** Starts one builder: one build at a time from the durable consumer every builder shares. */
+/**
+ * The shared builders consumer as this config wants it. Deliveries are a safety net above the
+ * builder's own attempt count: hand-backs need deliveries but use no attempt.
+ */
+export function buildersDurable(config: Pick<BuilderConfig, "ackWaitMs" | "maxAttempts">): DurableSpec {
+  return { ...durables.builders, ackWaitMs: config.ackWaitMs, maxDeliver: config.maxAttempts + 20 };
+}
+
+/** Starts one builder process: `config.concurrency` builds at once from the consumer every builder shares. */
 export async function startBuilder(options: BuilderOptions): Promise<Builder> {
   const { config, logger } = options;
   const docker = options.docker ?? new Docker();
-  const spec = durables.builders;
+  const spec = buildersDurable(config);
 
   const nc = await connectNats(config.natsUrl, `slipway-builder ${config.builderName}`, logger);
   const jsm = await jetstreamManager(nc);
@@ -56,21 +67,37 @@ export async function startBuilder(options: BuilderOptions): Promise<Builder> {
   await ensureStreams(jsm, config.streams);
   const contexts = await ensureContextStore(nc, config.streams);
   await ensureDurable(jsm, spec);
+  const tagOwners = await new Kvm(nc).create(TAG_OWNERS_BUCKET, { history: 1 });
 
   // Not fatal: a builder may start before its engine; each job reports (and retries) on its own.
   await pingDocker(docker, 5_000).catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, "Docker engine does not answer yet"));
 
-  const deps = { docker, js, jsm, contexts, builderName: config.builderName, registry: config.registry, logger, heartbeatMs: options.heartbeatMs ?? 10_000, buildTimeoutSeconds: config.buildTimeoutSeconds, log: options.log };
+  const running = new RunningBuilds();
+  // Cancel requests are stored events; a plain subscription hears them as they are stored, so the
+  // builder holding the build stops it at once (a queued one finds its request when it arrives).
+  const cancels = nc.subscribe(filters.cancelRequests, {
+    callback: (err, msg) => {
+      if (err) return logger.warn({ err }, "cancel subscription failed");
+      try {
+        const event = decodeEvent(msg.data);
+        if (event.type === "BuildCancelRequested" && running.cancel(event.data)) logger.info({ buildId: event.data.buildId, requestedBy: event.data.requestedBy }, "cancelling build");
+      } catch (decodeErr) {
+        logger.warn({ err: decodeErr, subject: msg.subject }, "unreadable cancel request ignored");
+      }
+    },
+  });
+
+  const deps = { docker, js, jsm, contexts, tagGuard: new TagGuard(tagOwners), running, config, logger, heartbeatMs: Math.max(500, Math.floor(config.ackWaitMs / 3)), log: options.log };
   const exhausted = watchExhaustedBuilds(nc, jsm, js, spec, logger);
   const consumer = await js.consumers.get(spec.stream, spec.name);
-  const loop = consumeEvents(
+  const loop = consumeWithSlots(
     consumer,
     async (event, ctx) => {
       // The filter lets only `ci.build.*.queued` through; anything else is acked and ignored.
       if (event.type !== "BuildQueued") return;
       await runBuildJob(deps, event, ctx);
     },
-    { logger, maxDeliver: spec.maxDeliver, retryDelayMs: buildRetryDelayMs },
+    { logger, maxDeliver: spec.maxDeliver, retryDelayMs: buildRetryDelayMs, slots: config.concurrency },
   );
   logger.info({ config: describeConfig(config), consumer: spec.name }, "ready");
 
@@ -82,6 +109,7 @@ export async function startBuilder(options: BuilderOptions): Promise<Builder> {
     async stop() {
       stopping = true;
       await loop.stop();
+      cancels.unsubscribe();
       exhausted.unsubscribe();
       await nc.drain();
     },

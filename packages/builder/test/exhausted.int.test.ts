@@ -6,7 +6,8 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { STREAM_EVENTS, decodeEvent, ensureDurable, ensureStreams, subjects, type Event } from "@slipway/events";
 import { createLogger } from "@slipway/service-kit";
 import { startTestNats, type TestNats } from "@slipway/stack";
-import { ATTEMPTS_EXHAUSTED, watchExhaustedBuilds } from "../src/exhausted.js";
+import { BUILD_ABANDONED } from "../src/build-job.js";
+import { watchExhaustedBuilds } from "../src/exhausted.js";
 import { publishQueued, queuedBuild } from "./fixtures.js";
 
 let nats: TestNats | undefined;
@@ -46,7 +47,7 @@ test("exhausted - a build whose deliveries ran out without a verdict is reported
     let failed: Event | undefined;
     for await (const m of failedSub) failed = decodeEvent(m.data);
     assert.ok(failed?.type === "BuildFailed", "a BuildFailed was published");
-    assert.is(failed.data.code, ATTEMPTS_EXHAUSTED);
+    assert.is(failed.data.code, BUILD_ABANDONED);
     assert.is(failed.data.stage, "infrastructure");
     assert.is(failed.data.attempt, 2);
     assert.is(failed.causationId, q.id);

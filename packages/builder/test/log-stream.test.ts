@@ -81,27 +81,26 @@ test("log-stream - offsets count UTF-8 bytes, not characters", async () => {
   assert.is(log.bytes, 9);
 });
 
-test("log-stream - chunks are sent one at a time, in order, even when sends are slow", async () => {
+test("log-stream - chunks are handed out in order, at most `window` unconfirmed, even when sends are slow", async () => {
   const clock = manualClock();
-  const order: string[] = [];
+  const started: string[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
   const log = new LogStream(
     async (c) => {
+      started.push(c.text);
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
-      // Earlier chunks take longer: a concurrent sender would finish them out of order.
-      await new Promise((resolve) => setImmediate(resolve));
-      if (c.seq === 0) await new Promise((resolve) => setImmediate(resolve));
-      order.push(c.text);
+      // Earlier chunks take longer to confirm.
+      for (let i = 0; i < 4 - c.seq; i++) await new Promise((resolve) => setImmediate(resolve));
       inFlight--;
     },
-    { schedule: clock.schedule, maxChunkBytes: 2 },
+    { schedule: clock.schedule, maxChunkBytes: 2, window: 2 },
   );
-  log.write("aabbcc");
+  log.write("aabbccdd");
   await log.flush();
-  assert.equal(order, ["aa", "bb", "cc"]);
-  assert.is(maxInFlight, 1);
+  assert.equal(started, ["aa", "bb", "cc", "dd"]);
+  assert.is(maxInFlight, 2);
 });
 
 test("log-stream - a failed send stops later chunks and flush throws it", async () => {
@@ -112,7 +111,7 @@ test("log-stream - a failed send stops later chunks and flush throws it", async 
       if (c.seq === 1) throw boom;
       sent.push(c.seq);
     },
-    { schedule: manualClock().schedule, maxChunkBytes: 1 },
+    { schedule: manualClock().schedule, maxChunkBytes: 1, window: 1 },
   );
   log.write("abc");
   try {
@@ -122,6 +121,42 @@ test("log-stream - a failed send stops later chunks and flush throws it", async 
     assert.is(err, boom);
   }
   assert.equal(sent, [0]);
+});
+
+test("log-stream - output past the cap is dropped after one truncation line; slipway's own notes still pass", async () => {
+  const r = recorder();
+  const log = new LogStream(r.send, { schedule: manualClock().schedule, maxBytes: 10 });
+  log.write("0123456\n");
+  log.write("789abcdef\n");
+  log.write("more output\n");
+  log.note("slipway: pushed\n");
+  await log.flush();
+  const text = r.sent.map((c) => c.text).join("");
+  assert.ok(log.wasTruncated);
+  assert.ok(text.startsWith("0123456\n78\nslipway: log truncated at 10 bytes"), text);
+  assert.is(text.match(/truncated/g)?.length, 1);
+  assert.not.match(text, "more output");
+  assert.ok(text.endsWith("slipway: pushed\n"));
+});
+
+test("log-stream - ready() waits while the unconfirmed backlog is over the high-water mark", async () => {
+  const confirms: (() => void)[] = [];
+  const log = new LogStream(() => new Promise<void>((resolve) => confirms.push(resolve)), {
+    schedule: manualClock().schedule,
+    maxChunkBytes: 4,
+    highWaterBytes: 8,
+    window: 100,
+  });
+  log.write("0123456789ab"); // three chunks of 4 bytes, none confirmed: 12 > 8
+  let ready = false;
+  const waiting = log.ready().then(() => (ready = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.is(ready, false, "backlog over the mark");
+  confirms.shift()!(); // 8 bytes left: not over the mark
+  await waiting;
+  assert.is(ready, true);
+  for (const c of confirms) c();
+  await log.flush();
 });
 
 test("log-stream - empty writes and an empty flush send nothing", async () => {

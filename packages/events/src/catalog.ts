@@ -1,5 +1,5 @@
 import type { Static, TSchema } from "@sinclair/typebox";
-import { BuildCancelled, BuildFailed, BuildQueued, BuildStarted, ImageBuilt, ImagePushed } from "./schemas/build.js";
+import { BuildCancelled, BuildCancelRequested, BuildFailed, BuildHandedBack, BuildQueued, BuildStarted, ImageBuilt, ImagePushed } from "./schemas/build.js";
 import { BuildLogChunk } from "./schemas/log.js";
 import { RepoSyncFailed, RepoUpdated } from "./schemas/repo.js";
 import { WebhookReceived } from "./schemas/webhook.js";
@@ -25,6 +25,8 @@ export const catalog = {
   ImagePushed: entry({ version: 1, schema: ImagePushed, subject: (d) => subjects.build(d.buildId, "pushed") }),
   BuildFailed: entry({ version: 1, schema: BuildFailed, subject: (d) => subjects.build(d.buildId, "failed") }),
   BuildCancelled: entry({ version: 1, schema: BuildCancelled, subject: (d) => subjects.build(d.buildId, "cancelled") }),
+  BuildCancelRequested: entry({ version: 1, schema: BuildCancelRequested, subject: (d) => subjects.build(d.buildId, "cancelrequested") }),
+  BuildHandedBack: entry({ version: 1, schema: BuildHandedBack, subject: (d) => subjects.build(d.buildId, "handedback") }),
 } as const;
 
 export type Catalog = typeof catalog;

@@ -60,40 +60,12 @@ export function consumeEvents(
   handler: (event: Event, ctx: HandlerContext) => Promise<void>,
   options: ConsumeOptions,
 ): ConsumeLoop {
-  const { logger, maxDeliver } = options;
-  const retryDelayMs = options.retryDelayMs ?? ((n) => Math.min(30_000, 1000 * 2 ** (n - 1)));
   const stopping = new AbortController();
   const messagesPromise = consumer.consume({ max_messages: 1 });
 
   const done = (async () => {
     const messages = await messagesPromise;
-    for await (const msg of messages) {
-      // Pulled but not started before the stop: another process can take it right away.
-      if (stopping.signal.aborted) {
-        msg.nak();
-        continue;
-      }
-      const event = await decodeOrSettle(msg, logger);
-      if (event === null) continue;
-      const attempt = msg.info.deliveryCount;
-      try {
-        await handler(event, { msg, attempt, lastAttempt: maxDeliver > 0 && attempt >= maxDeliver, signal: stopping.signal });
-      } catch (err) {
-        if (stopping.signal.aborted) {
-          logger.info({ type: event.type, id: event.id, attempt, reason: err instanceof Error ? err.message : String(err) }, "stopping: message handed back");
-          msg.nak();
-        } else {
-          logger.warn({ err, type: event.type, id: event.id, attempt }, "handler failed, message will be redelivered");
-          msg.nak(retryDelayMs(attempt));
-        }
-        continue;
-      }
-      // Outside the handler's try: the work is done, so an unconfirmed ack is no reason to do it
-      // again. If the ack really was lost, the ack wait gives the message back by itself.
-      await msg.ackAck().catch((err: unknown) => {
-        logger.warn({ err, type: event.type, id: event.id, attempt }, "ack not confirmed by the server; the message may come back after its ack wait");
-      });
-    }
+    for await (const msg of messages) await handleMessage(msg, handler, options, stopping.signal);
   })();
 
   return {
@@ -105,6 +77,45 @@ export function consumeEvents(
       await done.catch(() => undefined);
     },
   };
+}
+
+/**
+ * One message through `handler`, settled as `consumeEvents` describes: acked when handled, given
+ * back (with a delay, or at once when stopping) when the handler throws. Shared by both loops.
+ */
+export async function handleMessage(
+  msg: JsMsg,
+  handler: (event: Event, ctx: HandlerContext) => Promise<void>,
+  options: ConsumeOptions,
+  stopping: AbortSignal,
+): Promise<void> {
+  const { logger, maxDeliver } = options;
+  const retryDelayMs = options.retryDelayMs ?? ((n) => Math.min(30_000, 1000 * 2 ** (n - 1)));
+  // Pulled but not started before the stop: another process can take it right away.
+  if (stopping.aborted) {
+    msg.nak();
+    return;
+  }
+  const event = await decodeOrSettle(msg, logger);
+  if (event === null) return;
+  const attempt = msg.info.deliveryCount;
+  try {
+    await handler(event, { msg, attempt, lastAttempt: maxDeliver > 0 && attempt >= maxDeliver, signal: stopping });
+  } catch (err) {
+    if (stopping.aborted) {
+      logger.info({ type: event.type, id: event.id, attempt, reason: err instanceof Error ? err.message : String(err) }, "stopping: message handed back");
+      msg.nak();
+    } else {
+      logger.warn({ err, type: event.type, id: event.id, attempt }, "handler failed, message will be redelivered");
+      msg.nak(retryDelayMs(attempt));
+    }
+    return;
+  }
+  // Outside the handler's try: the work is done, so an unconfirmed ack is no reason to do it
+  // again. If the ack really was lost, the ack wait gives the message back by itself.
+  await msg.ackAck().catch((err: unknown) => {
+    logger.warn({ err, type: event.type, id: event.id, attempt }, "ack not confirmed by the server; the message may come back after its ack wait");
+  });
 }
 
 /** Decodes a message; settles it and returns null when it is not an event this process can handle. */

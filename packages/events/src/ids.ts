@@ -19,3 +19,27 @@ export function buildIdFor(deliveryId: string, dockerfile: string): string {
 export function newId(): string {
   return randomUUID();
 }
+
+/**
+ * The id of every event a producer publishes, in one place (as `subjects.ts` is for subjects): two
+ * producers of the same fact must derive the same id, or JetStream's duplicate detection cannot
+ * drop the second one.
+ */
+export const eventIds = {
+  webhookReceived: (deliveryId: string) => stableId("WebhookReceived", deliveryId),
+  repoUpdated: (deliveryId: string) => stableId("RepoUpdated", deliveryId),
+  repoSyncFailed: (deliveryId: string) => stableId("RepoSyncFailed", deliveryId),
+  buildQueued: (buildId: string) => stableId("BuildQueued", buildId),
+  buildStarted: (buildId: string, attempt: number) => stableId(buildId, "started", String(attempt)),
+  imageBuilt: (buildId: string, attempt: number) => stableId(buildId, "built", String(attempt)),
+  logChunk: (buildId: string, attempt: number, seq: number) => stableId(buildId, "log", String(attempt), String(seq)),
+  handedBack: (buildId: string, attempt: number) => stableId(buildId, "handedback", String(attempt)),
+  /** One per request: each press of "cancel" is its own fact, a retried HTTP request is not. */
+  cancelRequested: (buildId: string, requestId: string) => stableId(buildId, "cancelrequested", requestId),
+  /**
+   * `ImagePushed`, `BuildFailed` and `BuildCancelled` of one build share this id, whoever publishes
+   * them (builder, git-sync, the max-deliveries watcher): within the duplicate window JetStream
+   * stores the first verdict and drops every other, so a build has one verdict.
+   */
+  verdict: (buildId: string) => stableId("BuildVerdict", buildId),
+} as const;

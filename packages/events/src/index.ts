@@ -7,6 +7,7 @@ export * from "./codec.js";
 export * from "./streams.js";
 export * from "./publish.js";
 export * from "./consume.js";
+export * from "./consume-slots.js";
 export * from "./schemas/common.js";
 export * from "./schemas/webhook.js";
 export * from "./schemas/repo.js";

@@ -53,6 +53,8 @@ export const BuildPhase = {
   pushed: "pushed",
   failed: "failed",
   cancelled: "cancelled",
+  cancelRequested: "cancelrequested",
+  handedBack: "handedback",
 } as const;
 export type BuildPhase = (typeof BuildPhase)[keyof typeof BuildPhase];
 
@@ -61,6 +63,8 @@ export const subjects = {
   repoUpdated: (repo: string) => `ci.repo.updated.${encodeToken(repo)}`,
   repoSyncFailed: (repo: string) => `ci.repo.syncfailed.${encodeToken(repo)}`,
   build: (buildId: string, phase: BuildPhase) => `ci.build.${encodeToken(buildId)}.${phase}`,
+  /** Every event of one build (a filter). */
+  buildEvents: (buildId: string) => `ci.build.${encodeToken(buildId)}.*`,
   log: (buildId: string) => `ci.log.${encodeToken(buildId)}`,
 } as const;
 
@@ -71,4 +75,5 @@ export const filters = {
   logs: "ci.log.>",
   webhooks: "ci.webhook.received.>",
   buildsQueued: "ci.build.*.queued",
+  cancelRequests: "ci.build.*.cancelrequested",
 } as const;

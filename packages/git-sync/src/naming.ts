@@ -24,10 +24,19 @@ export function imageNameFor(repoName: string, dockerfile: string): NameResult {
   return { ok: true, name };
 }
 
-/** A tag from a branch name: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`, or null if nothing is left. */
+/** Tags of the immutable kinds (`:<sha>`, `:<build number>`): a branch tag must never look like one. */
+const LOOKS_IMMUTABLE = /^(?:[0-9a-f]{40}|[0-9]+)$/;
+export const BRANCH_TAG_PREFIX = "branch-";
+
+/**
+ * A tag from a branch name: `[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`, or null if nothing is left. A
+ * branch named like a commit sha or a number (`1234`) gets the `branch-` prefix, so it can never
+ * overwrite another build's `:<sha>` or `:<build number>` tag.
+ */
 export function branchTag(branch: string): string | null {
   const tag = branch.replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/^[.-]+/, "").slice(0, 128);
-  return tag || null;
+  if (!tag) return null;
+  return LOOKS_IMMUTABLE.test(tag) ? (BRANCH_TAG_PREFIX + tag).slice(0, 128) : tag;
 }
 
 /** Tags, as in the seed plus branches: the commit, the build number, the branch, `latest` on the default branch. */

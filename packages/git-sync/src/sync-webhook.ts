@@ -1,7 +1,7 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { ObjectStore } from "@nats-io/obj";
-import { buildIdFor, InvalidEventError, publishEvent, stableId, type Event } from "@slipway/events";
+import { buildIdFor, eventIds, InvalidEventError, publishEvent, type Event } from "@slipway/events";
 import type { Logger } from "@slipway/service-kit";
 import { buildNumberFor } from "./build-numbers.js";
 import { UnsafeRepoNameError } from "./clone-url.js";
@@ -12,6 +12,7 @@ import { findDockerfiles } from "./dockerfiles.js";
 import { SyncError, SyncErrorCode } from "./errors.js";
 import { mirrorPath, syncMirror } from "./mirror.js";
 import { planImages, tagsFor } from "./naming.js";
+import { redactUrl } from "./redact.js";
 
 export type SyncDeps = { config: GitSyncConfig; js: JetStreamClient; contexts: ObjectStore; counters: KV; deliveries: KV; logger: Logger };
 
@@ -37,7 +38,7 @@ export async function syncWebhook(deps: SyncDeps, event: Event<"WebhookReceived"
       const buildId = buildIdFor(event.data.deliveryId, dockerfile);
       const message = `${dockerfile} could not be queued: ${syncError.message}`;
       await publishEvent(deps.js, "BuildFailed", { buildId, stage: "infrastructure", code: syncError.code, message, attempt: 0 }, {
-        id: stableId("BuildFailed", buildId),
+        id: eventIds.verdict(buildId),
         correlationId: event.correlationId,
         causationId: event.id,
       });
@@ -53,7 +54,7 @@ export async function reportSyncFailed(deps: Pick<SyncDeps, "js" | "logger">, ev
     deps.js,
     "RepoSyncFailed",
     { deliveryId: data.deliveryId, repo: data.repo, ref: data.ref, code, message },
-    { id: stableId("RepoSyncFailed", data.deliveryId), correlationId: event.correlationId, causationId: event.id },
+    { id: eventIds.repoSyncFailed(data.deliveryId), correlationId: event.correlationId, causationId: event.id },
   );
 }
 
@@ -87,7 +88,7 @@ async function syncAndQueue(deps: SyncDeps, event: Event<"WebhookReceived">, pro
     js,
     "RepoUpdated",
     { deliveryId: data.deliveryId, repo: data.repo, ref: data.ref, branch: data.branch, sha: commit.sha, shaFromPayload: commit.fromPayload, defaultBranch, contextObject, contextBytes, dockerfiles, buildNumber },
-    links(stableId("RepoUpdated", data.deliveryId)),
+    links(eventIds.repoUpdated(data.deliveryId)),
   );
   progress.dockerfiles = dockerfiles;
   logger.info({ deliveryId: data.deliveryId, repo: data.repo.key, sha: commit.sha, dockerfiles }, "repo updated");
@@ -97,7 +98,7 @@ async function syncAndQueue(deps: SyncDeps, event: Event<"WebhookReceived">, pro
   for (const [dockerfile, naming] of planImages(data.repo.name, dockerfiles)) {
     const buildId = buildIdFor(data.deliveryId, dockerfile);
     if (!naming.ok) {
-      await publishEvent(js, "BuildFailed", { buildId, stage: "naming", code: "IMAGE_NAME_INVALID", message: naming.reason, attempt: 0 }, causedBy(stableId("BuildFailed", buildId)));
+      await publishEvent(js, "BuildFailed", { buildId, stage: "naming", code: "IMAGE_NAME_INVALID", message: naming.reason, attempt: 0 }, causedBy(eventIds.verdict(buildId)));
       progress.queued.add(dockerfile);
       continue;
     }
@@ -105,8 +106,8 @@ async function syncAndQueue(deps: SyncDeps, event: Event<"WebhookReceived">, pro
     await publishEvent(
       js,
       "BuildQueued",
-      { buildId, deliveryId: data.deliveryId, repo: data.repo, sha: commit.sha, branch: data.branch, dockerfile, image, tags, buildNumber, contextObject },
-      causedBy(stableId("BuildQueued", buildId)),
+      { buildId, deliveryId: data.deliveryId, repo: data.repo, sha: commit.sha, branch: data.branch, dockerfile, image, tags, buildNumber, contextObject, source: redactUrl(url) },
+      causedBy(eventIds.buildQueued(buildId)),
     );
     progress.queued.add(dockerfile);
   }

@@ -6,7 +6,7 @@ import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jets
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { ensureContextStore, ensureStreams, publishEvent, stableId, decodeEvent, type Event, type WebhookReceived } from "@slipway/events";
+import { ensureContextStore, ensureStreams, publishEvent, eventIds, decodeEvent, type Event, type WebhookReceived } from "@slipway/events";
 import { createGitFixture, startService, startTestNats } from "@slipway/stack";
 
 const it = suite("git-sync");
@@ -62,7 +62,7 @@ function webhook(deliveryId: string, requestedSha: string, ref = "refs/heads/mas
 }
 
 async function send(data: WebhookReceived) {
-  await publishEvent(ctx.js, "WebhookReceived", data, { id: stableId("WebhookReceived", data.deliveryId), correlationId: data.deliveryId, causationId: null });
+  await publishEvent(ctx.js, "WebhookReceived", data, { id: eventIds.webhookReceived(data.deliveryId), correlationId: data.deliveryId, causationId: null });
 }
 
 async function until<T>(probe: () => T | undefined, what: string): Promise<T> {

@@ -42,6 +42,8 @@ test("naming - tags: sha, build number, branch, latest on the default branch onl
   assert.equal(tagsFor(sha, 7, "feature/x", "master"), [sha, "7", "feature-x"]);
   assert.equal(tagsFor(sha, 7, null, "master"), [sha, "7"]);
   assert.equal(tagsFor(sha, 8, "main", null), [sha, "8", "main"]);
+  assert.equal(tagsFor(sha, 7, "12", "master"), [sha, "7", "branch-12"], "a numeric branch never takes build 12's tag");
+  assert.equal(tagsFor(sha, 7, "d".repeat(40), "master"), [sha, "7", "branch-" + "d".repeat(40)]);
 });
 
 test("naming - branch tags follow the tag grammar", () => {
@@ -49,6 +51,11 @@ test("naming - branch tags follow the tag grammar", () => {
   assert.is(branchTag(".hidden"), "hidden");
   assert.is(branchTag("x".repeat(300))!.length, 128);
   assert.is(branchTag("/"), null);
+  // Never the shape of an immutable tag: a branch called "7" must not overwrite build 7's image.
+  assert.is(branchTag("7"), "branch-7");
+  assert.is(branchTag("a".repeat(40)), "branch-" + "a".repeat(40));
+  assert.is(branchTag("v7"), "v7");
+  assert.is(branchTag("A".repeat(40)), "A".repeat(40), "upper case is no sha tag");
   for (const b of ["a/b c", "-x", "ü", "a..b"]) {
     const tag = branchTag(b);
     if (tag !== null) assert.match(tag, /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/);

@@ -1,5 +1,5 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { ensureStreams, publishEvent, stableId } from "@slipway/events";
+import { ensureStreams, eventIds, publishEvent } from "@slipway/events";
 import { connectNats, type Logger } from "@slipway/service-kit";
 import { buildApp } from "./app.js";
 import type { IngressConfig } from "./config.js";
@@ -17,7 +17,7 @@ export async function startIngress(config: IngressConfig, logger: Logger): Promi
     config,
     logger,
     accept: async (data) => {
-      const id = stableId("WebhookReceived", data.deliveryId);
+      const id = eventIds.webhookReceived(data.deliveryId);
       await publishEvent(js, "WebhookReceived", data, { id, correlationId: data.deliveryId, causationId: null });
     },
   });

@@ -1,4 +1,4 @@
-import type { BuildFailed, BuildQueued, ImageBuilt, ImagePushed } from "@slipway/events";
+import type { BuildCancelled, BuildFailed, BuildQueued, ImageBuilt, ImagePushed } from "@slipway/events";
 import { BuildStatus, isTerminal, type BuildView, type DeliveryView } from "./read-model.js";
 
 /**
@@ -122,7 +122,15 @@ export function failed(b: BuildView, d: BuildFailed, time: string): BuildView {
   };
 }
 
-export function cancelled(b: BuildView, time: string): BuildView {
+export function cancelled(b: BuildView, d: BuildCancelled, time: string): BuildView {
   if (isTerminal(b.status)) return b;
-  return { ...b, status: BuildStatus.cancelled, finishedAt: time, durationMs: durationMs(b.startedAt, time) };
+  const by = d.requestedBy ? ` by ${d.requestedBy}` : "";
+  const error = { stage: "cancelled", code: "SLIPWAY_BUILD_CANCELLED", message: `cancelled${by}${d.reason ? `: ${d.reason}` : ""}` };
+  return { ...b, status: BuildStatus.cancelled, error, finishedAt: time, durationMs: durationMs(b.startedAt, time) };
+}
+
+/** A builder gave the running attempt back (graceful stop): the build waits for the next builder. */
+export function handedBack(b: BuildView, attempt: number): BuildView {
+  if (isTerminal(b.status) || attempt !== b.attempts) return b;
+  return { ...b, status: BuildStatus.queued };
 }

@@ -1,5 +1,5 @@
 import { EventType, type Event } from "@slipway/events";
-import { built, cancelled, failed, minimalBuild, pushed, queued, started } from "./build-steps.js";
+import { built, cancelled, failed, handedBack, minimalBuild, pushed, queued, started } from "./build-steps.js";
 import { DeliveryStatus, type BuildView, type DeliveryView, type ReadModel, type ReadonlyModel } from "./read-model.js";
 
 /** The records one event creates or replaces; empty when the event changes nothing. */
@@ -65,7 +65,12 @@ export function evolve(model: ReadonlyModel, event: Event, seq: number): Change 
     case EventType.BuildFailed:
       return withBuild(model, event, seq, (b) => failed(b, event.data, event.time));
     case EventType.BuildCancelled:
-      return withBuild(model, event, seq, (b) => cancelled(b, event.time));
+      return withBuild(model, event, seq, (b) => cancelled(b, event.data, event.time));
+    case EventType.BuildCancelRequested:
+      // The request is history (who asked, when); the build ends only with BuildCancelled.
+      return withBuild(model, event, seq, (b) => b);
+    case EventType.BuildHandedBack:
+      return withBuild(model, event, seq, (b) => handedBack(b, event.data.attempt));
     case EventType.BuildLogChunk:
       // Logs live in files (log-writer.ts), not in the view.
       return {};

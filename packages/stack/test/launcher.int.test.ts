@@ -39,6 +39,11 @@ test("launcher - brings everything up and SIGINT stops what it started", async (
     const out = up.output();
     assert.match(out, new RegExp(`nats://127\\.0\\.0\\.1:${natsPort} +started by this launcher`));
     assert.match(out, /Docker +engine +reused/);
+    // SLIPWAY_BUILDERS defaults to 2: two OS processes, each with `builder` in its command line.
+    const builderPids = [...out.matchAll(/^ +builder-\d +\(no port\) +pid (\d+)$/gm)].map((m) => Number(m[1]));
+    assert.is(builderPids.length, 2, out);
+    assert.is.not(builderPids[0], builderPids[1]);
+    for (const pid of builderPids) assert.match(readFileSync(`/proc/${pid}/cmdline`, "utf8"), "builder");
     const hook = await fetch(`http://127.0.0.1:${ingressPort}/hook`, {
       method: "POST",
       headers: { "content-type": "application/json" },

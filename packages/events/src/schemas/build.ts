@@ -14,6 +14,12 @@ export const BuildQueued = Type.Object({
   tags: Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { minItems: 1 }),
   buildNumber: Type.Integer({ minimum: 1 }),
   contextObject: Type.String({ minLength: 1 }),
+  /** Where the source lives, for the image's `org.opencontainers.image.source` label (credentials removed). */
+  source: Type.Optional(Type.String({ maxLength: 2000 })),
+  /** Set on a retry: the build this one repeats (same commit and Dockerfile). */
+  retryOf: Type.Optional(BuildId),
+  /** Who asked for a retry (the API's caller); absent for pushes. */
+  requestedBy: Type.Optional(Type.String({ maxLength: 200 })),
 });
 export type BuildQueued = Static<typeof BuildQueued>;
 
@@ -62,8 +68,33 @@ export const BuildFailed = Type.Object({
 });
 export type BuildFailed = Static<typeof BuildFailed>;
 
+/** Someone (or the auto-cancel of superseded builds) asked to stop a build; the builder decides. */
+export const BuildCancelRequested = Type.Object({
+  buildId: BuildId,
+  /** Who asked: the API caller's name, or `slipway` for automatic cancels. */
+  requestedBy: Type.String({ minLength: 1, maxLength: 200 }),
+  reason: Type.String({ maxLength: 1000 }),
+});
+export type BuildCancelRequested = Static<typeof BuildCancelRequested>;
+
 export const BuildCancelled = Type.Object({
   buildId: BuildId,
   reason: Type.String(),
+  /** Who asked (from `BuildCancelRequested`). */
+  requestedBy: Type.Optional(Type.String()),
+  /** The attempt that was running; 0 when the build was dropped before it started. */
+  attempt: Type.Optional(Type.Integer({ minimum: 0 })),
 });
 export type BuildCancelled = Static<typeof BuildCancelled>;
+
+/**
+ * A builder gave a job back without a verdict (graceful stop, rolling restart): that attempt does
+ * not count against the build's allowed attempts.
+ */
+export const BuildHandedBack = Type.Object({
+  buildId: BuildId,
+  attempt: Type.Integer({ minimum: 1 }),
+  builder: Type.String(),
+  reason: Type.String(),
+});
+export type BuildHandedBack = Static<typeof BuildHandedBack>;

@@ -1,5 +1,5 @@
 import { ConfigError } from "@slipway/events";
-import { natsUrl, port, str, type Env } from "@slipway/service-kit";
+import { int, natsUrl, port, str, type Env } from "@slipway/service-kit";
 import { isAbsolute, join, resolve } from "node:path";
 import { splitHostPort } from "../net.js";
 import { repoRoot } from "../paths.js";
@@ -7,6 +7,9 @@ import { repoRoot } from "../paths.js";
 /** The services `npm start` runs, in start order (all start at once; order only matters for the summary). */
 export const SERVICES = ["ingress", "git-sync", "builder", "projector"] as const;
 export type ServiceName = (typeof SERVICES)[number];
+
+/** One OS process the launcher runs: `name` labels its output and log file. */
+export type ServiceProcess = { name: string; service: ServiceName };
 
 /** What the launcher needs to know, read once from the environment. */
 export type LauncherConfig = Readonly<{
@@ -18,6 +21,8 @@ export type LauncherConfig = Readonly<{
   registryAddress: string;
   ingressPort: number;
   projectorPort: number;
+  /** Builder processes to run (SLIPWAY_BUILDERS); each runs SLIPWAY_BUILD_CONCURRENCY builds at once. */
+  builders: number;
   /** Logs and data of what the launcher starts (SLIPWAY_STATE_DIR, default <repo>/.slipway). */
   stateDir: string;
   /** Env every service gets: ours plus the resolved shared settings, so all agree. */
@@ -44,6 +49,7 @@ export function launcherConfig(env: Env = process.env): LauncherConfig {
   }
   const ingressPort = port(env, "SLIPWAY_INGRESS_PORT", 6000);
   const projectorPort = port(env, "SLIPWAY_PROJECTOR_PORT", 5000);
+  const builders = int(env, "SLIPWAY_BUILDERS", 2, { min: 0, max: 64 });
   const state = str(env, "SLIPWAY_STATE_DIR", ".slipway");
   const stateDir = isAbsolute(state) ? state : resolve(repoRoot(), state);
   const inherited: Record<string, string> = {};
@@ -55,6 +61,7 @@ export function launcherConfig(env: Env = process.env): LauncherConfig {
     registryAddress: `${registryHost.host}:${registryHost.port}`,
     ingressPort,
     projectorPort,
+    builders,
     stateDir,
     serviceEnv: {
       // The services' own defaults, under the state dir so that one SLIPWAY_STATE_DIR moves everything.
@@ -67,4 +74,11 @@ export function launcherConfig(env: Env = process.env): LauncherConfig {
       SLIPWAY_PROJECTOR_PORT: String(projectorPort),
     },
   });
+}
+
+/** The processes `npm start` runs: one of each service, and `builders` builder processes. */
+export function serviceProcesses(config: Pick<LauncherConfig, "builders">): ServiceProcess[] {
+  return SERVICES.flatMap((service): ServiceProcess[] =>
+    service === "builder" ? Array.from({ length: config.builders }, (_, i) => ({ name: config.builders > 1 ? `builder-${i + 1}` : "builder", service })) : [{ name: service, service }],
+  );
 }

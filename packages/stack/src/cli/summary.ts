@@ -1,5 +1,5 @@
 import type { LauncherConfig } from "./config.js";
-import { SERVICES } from "./config.js";
+import { serviceProcesses } from "./config.js";
 
 /** Which infrastructure parts this launcher started (true) or found running (false). */
 export type InfraState = { docker: boolean; nats: boolean; registry: boolean };
@@ -23,7 +23,9 @@ export function summaryLines(config: LauncherConfig, state: InfraState, where: L
   const rows: [string, string, string][] = [
     ["ingress", `http://127.0.0.1:${config.ingressPort}/hook`, pid("ingress")],
     ["projector", `http://127.0.0.1:${config.projectorPort}/builds`, pid("projector")],
-    ...SERVICES.filter((s) => s !== "ingress" && s !== "projector").map((s): [string, string, string] => [s, "(no port)", pid(s)]),
+    ...serviceProcesses(config)
+      .filter((p) => p.service !== "ingress" && p.service !== "projector")
+      .map((p): [string, string, string] => [p.name, "(no port)", pid(p.name)]),
     ["NATS", config.natsUrl, origin(state.nats)],
     ["registry", `http://${config.registryAddress}`, origin(state.registry)],
     ["Docker", "engine", origin(state.docker)],

@@ -12,7 +12,7 @@ import { ensureNatsServer } from "../infra/nats.js";
 import { ensureRegistryServer } from "../infra/registry.js";
 import { humanLine, prefixLine } from "../lines.js";
 import { repoRoot, serviceEntry } from "../paths.js";
-import { launcherConfig, SERVICES, type LauncherConfig } from "./config.js";
+import { launcherConfig, SERVICES, serviceProcesses, type LauncherConfig } from "./config.js";
 import { Supervised } from "./supervisor.js";
 import { printSummary, type InfraState } from "./summary.js";
 
@@ -109,12 +109,13 @@ async function main(): Promise<void> {
     say(registry.started ? `registry: started at ${registry.url} (log ${state("registry.log")})` : `registry: answers at ${registry.url}, reusing it`);
     if (stopping) return;
 
-    const width = Math.max(...SERVICES.map((s) => s.length));
-    for (const name of SERVICES) {
+    const processes = serviceProcesses(config);
+    const width = Math.max(...processes.map((p) => p.name.length));
+    for (const { name, service } of processes) {
       services.push(
         new Supervised({
           name,
-          entry: serviceEntry(name),
+          entry: serviceEntry(service),
           env: config.serviceEnv,
           cwd: root,
           logFile: state("logs", `${name}.log`),
@@ -123,13 +124,13 @@ async function main(): Promise<void> {
         }),
       );
     }
-    say(`starting ${SERVICES.join(", ")}`);
+    say(`starting ${processes.map((p) => p.name).join(", ")}`);
     await run(Promise.all(services.map((s) => s.start())));
     if (stopping) return;
     printSummary(config, started, {
       root,
       serviceLogs: state("logs"),
-      pids: Object.fromEntries(SERVICES.map((name, i) => [name, services[i]?.pid])),
+      pids: Object.fromEntries(processes.map((p, i) => [p.name, services[i]?.pid])),
     });
   } catch (err) {
     if (stopping) return; // a stop during startup makes its steps fail; that is not news
