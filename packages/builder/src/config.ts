@@ -71,8 +71,8 @@ export function loadConfig(env: Env = process.env): BuilderConfig {
     natsUrl: natsUrl(env),
     streams: streamOptionsFrom(env),
     concurrency: int(env, "SLIPWAY_BUILD_CONCURRENCY", DEFAULT_CONCURRENCY, { min: 1, max: 64 }),
-    // At most 30 s: a dead builder's job must move on quickly; heartbeats keep live builds.
-    ackWaitMs: int(env, "SLIPWAY_BUILD_ACK_WAIT_SECONDS", 30, { min: 1, max: 30 }) * 1000,
+    // At most 30 s: a dead builder's job must move on quickly; heartbeats (every third of it) keep live builds.
+    ackWaitMs: int(env, "SLIPWAY_BUILD_ACK_WAIT_SECONDS", 15, { min: 1, max: 30 }) * 1000,
     maxAttempts: int(env, "SLIPWAY_BUILD_MAX_ATTEMPTS", 3, { min: 1, max: 20 }),
     buildTimeoutSeconds: int(env, "SLIPWAY_BUILD_TIMEOUT_SECONDS", 3600, { min: 1, max: 24 * 3600 }),
     pushRetry: Object.freeze({

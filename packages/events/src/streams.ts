@@ -116,7 +116,7 @@ export async function ensureDurable(jsm: JetStreamManager, spec: DurableSpec): P
 /** The durable consumers of the system, in one place so that names never drift. */
 export const durables = {
   gitSync: { stream: STREAM_EVENTS, name: "git-sync", filter: filters.webhooks, ackWaitMs: 60_000, maxDeliver: 5 },
-  builders: { stream: STREAM_EVENTS, name: "builders", filter: filters.buildsQueued, ackWaitMs: 30_000, maxDeliver: 23 },
+  builders: { stream: STREAM_EVENTS, name: "builders", filter: filters.buildsQueued, ackWaitMs: 15_000, maxDeliver: 23 },
   projectorEvents: { stream: STREAM_EVENTS, name: "projector", ackWaitMs: 30_000, maxDeliver: -1 },
   projectorLogs: { stream: STREAM_LOGS, name: "projector-logs", ackWaitMs: 30_000, maxDeliver: -1 },
 } as const satisfies Record<string, DurableSpec>;

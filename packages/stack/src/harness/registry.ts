@@ -11,12 +11,15 @@ export type TestRegistry = {
   stop(): Promise<void>;
 };
 
-/** Starts a registry on a random host port. */
-export async function startTestRegistry(): Promise<TestRegistry> {
+/**
+ * Starts a registry on a random host port, or on `hostPort` (a test that stops a registry and
+ * starts another in its place, as a registry outage and recovery looks to a builder).
+ */
+export async function startTestRegistry(options: { hostPort?: number } = {}): Promise<TestRegistry> {
   const { GenericContainer, Wait } = await loadTestcontainers();
   const image = harnessConfig().registryImage;
   let container = new GenericContainer(image)
-    .withExposedPorts(5000)
+    .withExposedPorts(options.hostPort ? { container: 5000, host: options.hostPort } : 5000)
     .withWaitStrategy(Wait.forHttp("/v2/", 5000))
     .withStartupTimeout(60_000);
   if (image === LOCAL_REGISTRY_IMAGE) {

@@ -1,0 +1,116 @@
+import { randomBytes } from "node:crypto";
+import Docker from "dockerode";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { STREAM_EVENTS, STREAM_LOGS, decodeEvent, ensureStreams, subjects, type BuildPhase, type Event, type EventType } from "@slipway/events";
+import { ensureBaseImage, ensureDockerEngine, removeLocalTags, startService, startTestNats, startTestRegistry, type RunningService, type TestNats, type TestRegistry } from "@slipway/stack";
+import { publishQueued, queuedBuild, storeContext } from "./fixtures.js";
+import type { BuildQueued } from "@slipway/events";
+
+/**
+ * One NATS, one registry and a client for a builder integration test file, with the reads the
+ * tests assert on: what the stream stores for a build, its log, its containers.
+ */
+export type Fleet = {
+  nats: TestNats;
+  registry: TestRegistry;
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  docker: Docker;
+  /** A `FROM` image with a shell. */
+  base: string;
+  /** Starts a builder process; stopped by `dispose` if the test did not. */
+  builder(env?: Record<string, string>): Promise<RunningService>;
+  /** Stores a one-Dockerfile context and queues its build; returns the BuildQueued data. */
+  queue(dockerfile: string, fields?: Partial<BuildQueued>): Promise<BuildQueued>;
+  /** How many events of `phase` the stream holds for the build. */
+  count(buildId: string, phase: BuildPhase): Promise<number>;
+  /** The newest stored event of `phase` for the build, if any. */
+  last<T extends EventType>(buildId: string, phase: BuildPhase, type: T): Promise<Event<T> | null>;
+  /** Every stored log chunk of a build, in stream order. */
+  logChunks(buildId: string): Promise<Event<"BuildLogChunk">[]>;
+  /** Running containers whose command mentions `nonce` (a build's RUN step). */
+  stepContainers(nonce: string): Promise<number>;
+  dispose(): Promise<void>;
+};
+
+export async function startFleet(): Promise<Fleet> {
+  await ensureDockerEngine();
+  const base = await ensureBaseImage();
+  const nats = await startTestNats();
+  const registry = await startTestRegistry();
+  const nc = await connect({ servers: nats.url });
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  await ensureStreams(jsm);
+  const docker = new Docker();
+  const builders: RunningService[] = [];
+
+  const fleet: Fleet = {
+    nats,
+    registry,
+    nc,
+    js,
+    jsm,
+    docker,
+    base,
+    async builder(env = {}) {
+      const b = await startService("builder", { SLIPWAY_NATS_URL: nats.url, SLIPWAY_LOG_LEVEL: "info", ...env });
+      builders.push(b);
+      return b;
+    },
+    async queue(dockerfile, fields = {}) {
+      const buildId = "b" + randomBytes(6).toString("hex");
+      const contextObject = await storeContext(nc, "Dockerfile", dockerfile);
+      const data = queuedBuild(buildId, { image: `${fleet.registry.address}/fleet-${buildId}`, contextObject, ...fields });
+      await publishQueued(js, data);
+      return data;
+    },
+    async count(buildId, phase) {
+      const subject = subjects.build(buildId, phase);
+      const info = await jsm.streams.info(STREAM_EVENTS, { subjects_filter: subject });
+      return info.state.subjects?.[subject] ?? 0;
+    },
+    async last(buildId, phase, type) {
+      const stored = await jsm.streams.getMessage(STREAM_EVENTS, { last_by_subj: subjects.build(buildId, phase) });
+      if (!stored) return null;
+      const event = decodeEvent(stored.data);
+      if (event.type !== type) throw new Error(`expected ${type} on ${phase}, found ${event.type}`);
+      return event as Event<typeof type>;
+    },
+    async logChunks(buildId) {
+      const consumer = await js.consumers.get(STREAM_LOGS, { filter_subjects: subjects.log(buildId) });
+      const chunks: Event<"BuildLogChunk">[] = [];
+      for (;;) {
+        const m = await consumer.next({ expires: 1000 });
+        if (!m) break;
+        const event = decodeEvent(m.data);
+        if (event.type === "BuildLogChunk") chunks.push(event);
+        if (m.info.pending === 0) break;
+      }
+      return chunks;
+    },
+    async stepContainers(nonce) {
+      return (await docker.listContainers()).filter((c) => c.Command.includes(nonce)).length;
+    },
+    async dispose() {
+      for (const b of builders) await b.stop().catch(() => undefined);
+      await nc.close().catch(() => undefined);
+      await fleet.registry.stop().catch((err: unknown) => console.error("cleanup:", err));
+      await nats.stop().catch((err: unknown) => console.error("cleanup:", err));
+      await removeLocalTags(fleet.registry.address).catch((err: unknown) => console.error("cleanup:", err));
+    },
+  };
+  return fleet;
+}
+
+/** Polls `check` until it holds; the bound only keeps a broken builder from hanging the run. */
+export async function until(check: () => boolean | Promise<boolean>, boundMs = 60_000, everyMs = 100): Promise<boolean> {
+  const end = Date.now() + boundMs;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  return check();
+}
