@@ -10,6 +10,7 @@ import type { Event } from "../src/envelope.js";
 import { publishEvent } from "../src/publish.js";
 import { ensureDurable, ensureStreams, STREAM_EVENTS } from "../src/streams.js";
 import { subjects } from "../src/subjects.js";
+import { eventIds } from "../src/ids.js";
 
 let nats: TestNats | undefined;
 let nc: NatsConnection | undefined;
@@ -188,6 +189,19 @@ test("consume - stop aborts the handler's signal and hands its message back at o
     acks.sub.unsubscribe();
     await jsm.consumers.delete(spec.stream, spec.name).catch(() => undefined);
   }
+});
+
+test("verdict - a build's second terminal event, of any type, is dropped by JetStream as a duplicate", async () => {
+  const buildId = "bv" + randomBytes(4).toString("hex");
+  const links = { id: eventIds.verdict(buildId), correlationId: "d1", causationId: null };
+  const digest = "sha256:" + "a".repeat(64);
+  const first = await publishEvent(js, "ImagePushed", { buildId, image: "127.0.0.1:5500/x", tags: ["latest"], digest, attempt: 1 }, links);
+  const second = await publishEvent(js, "BuildFailed", { buildId, stage: "infrastructure", code: "X", message: "late", attempt: 1 }, links);
+  assert.is(first.ack.duplicate, false);
+  assert.is(second.ack.duplicate, true);
+  const failed = subjects.build(buildId, "failed");
+  const info = await jsm.streams.info(STREAM_EVENTS, { subjects_filter: failed });
+  assert.is(info.state.subjects?.[failed] ?? 0, 0);
 });
 
 test.run();
