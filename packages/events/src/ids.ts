@@ -15,6 +15,11 @@ export function buildIdFor(deliveryId: string, dockerfile: string): string {
   return "b" + stableId("build", deliveryId, dockerfile).slice(0, 15);
 }
 
+/** The build id of a retry: one per retry request, so a repeated request cannot queue it twice. */
+export function retryBuildIdFor(oldBuildId: string, requestId: string): string {
+  return "r" + stableId("retry", oldBuildId, requestId).slice(0, 15);
+}
+
 /** A fresh id where no upstream id exists (e.g. a webhook without a delivery header). */
 export function newId(): string {
   return randomUUID();

@@ -14,3 +14,4 @@ export * from "./schemas/repo.js";
 export * from "./schemas/build.js";
 export * from "./schemas/log.js";
 export * from "./exhausted.js";
+export * from "./build-record.js";

@@ -2,6 +2,8 @@ import Fastify from "fastify";
 import { newId, type WebhookReceived } from "@slipway/events";
 import type { Logger } from "@slipway/service-kit";
 import type { IngressConfig } from "./config.js";
+import { controlRoutes } from "./control-routes.js";
+import { noControlStore, type ControlStore } from "./control-store.js";
 import { parsePush } from "./push-payload.js";
 import { failure, HOOK_SUCCESSFUL, ignored } from "./replies.js";
 import { isValidSignature } from "./signature.js";
@@ -11,11 +13,16 @@ export type AppOptions = {
   logger: Logger;
   /** Persists the event; resolves only once JetStream acknowledged it. */
   accept: (event: WebhookReceived) => Promise<void>;
+  /**
+   * What the build control API (`POST /builds...`) reads and publishes; omitted = every store call
+   * fails and those routes answer 503 (the hook's own tests need none).
+   */
+  control?: ControlStore;
 };
 
 const DELIVERY_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
-export function buildApp({ config, logger, accept }: AppOptions) {
+export function buildApp({ config, logger, accept, control = noControlStore }: AppOptions) {
   const app = Fastify({ loggerInstance: logger, bodyLimit: config.bodyLimitBytes });
 
   // JSON only (GitHub's default content type); anything else is a 415, not a half-parsed body.
@@ -35,6 +42,8 @@ export function buildApp({ config, logger, accept }: AppOptions) {
   });
 
   app.get("/healthz", async () => ({ status: "ok" }));
+  // Its own plugin: the bearer-token hook and the error codes apply to these routes only.
+  app.register(controlRoutes, { config, store: control });
 
   app.post("/hook", async (req, reply) => {
     const body = req.body as { raw: string; json: unknown } | undefined;

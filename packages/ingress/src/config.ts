@@ -9,6 +9,11 @@ export type IngressConfig = Readonly<{
   port: number;
   /** null = seed mode: unsigned hooks accepted, with a loud warning at start. */
   webhookSecret: string | null;
+  /**
+   * Bearer token of the build control API (`POST /builds...`); null = the API is off and its
+   * routes answer 503. Never logged (the logger redacts `*.apiToken`) nor returned.
+   */
+  apiToken: string | null;
   /** null = every repo allowed. */
   allowedRepos: RepoAllowList | null;
   /** Largest accepted body; GitHub caps push payloads at 25 MB. */
@@ -22,6 +27,7 @@ export function loadConfig(env: Env = process.env): IngressConfig {
     host: str(env, "SLIPWAY_INGRESS_HOST", "0.0.0.0"),
     port: port(env, "SLIPWAY_INGRESS_PORT", 6000),
     webhookSecret: secret(env, "SLIPWAY_WEBHOOK_SECRET"),
+    apiToken: secret(env, "SLIPWAY_API_TOKEN"),
     allowedRepos: allowedRepos(env),
     bodyLimitBytes: 25 * 1024 * 1024,
   });

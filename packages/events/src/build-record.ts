@@ -1,5 +1,8 @@
 import type { JetStreamManager } from "@nats-io/jetstream";
-import { BuildPhase, STREAM_EVENTS, decodeEvent, subjects, type BuildCancelRequested } from "@slipway/events";
+import { decodeEvent } from "./codec.js";
+import type { BuildCancelRequested } from "./schemas/build.js";
+import { STREAM_EVENTS } from "./streams.js";
+import { BuildPhase, subjects } from "./subjects.js";
 
 /** The phases that end a build: once one is stored, nothing may run the build again. */
 export const TERMINAL_PHASES = [BuildPhase.pushed, BuildPhase.failed, BuildPhase.cancelled] as const;
