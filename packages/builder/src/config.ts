@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { ConfigError, type StreamOptions } from "@slipway/events";
-import { int, natsUrl, secret, str, streamOptionsFrom, type Env } from "@slipway/service-kit";
+import { bool, int, natsUrl, secret, str, streamOptionsFrom, type Env } from "@slipway/service-kit";
 
 /** Registry credentials for `docker push`; never logged, never in an event. */
 export type RegistryCredentials = Readonly<{ username: string; password: string }>;
@@ -49,13 +49,6 @@ export function parseBuildArgs(raw: string): Record<string, string> {
     args[key] = eq < 0 ? "" : item.slice(eq + 1);
   }
   return args;
-}
-
-function bool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = str(env, name, fallback ? "true" : "false").toLowerCase();
-  if (["1", "true", "yes", "on"].includes(raw)) return true;
-  if (["0", "false", "no", "off"].includes(raw)) return false;
-  throw new ConfigError(`${name}=${JSON.stringify(raw)}: expected true or false`);
 }
 
 /**

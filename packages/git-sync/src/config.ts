@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { ConfigError, type StreamOptions } from "@slipway/events";
-import { allowedRepos, natsUrl, streamOptionsFrom, str, type Env, type RepoAllowList } from "@slipway/service-kit";
+import { allowedRepos, bool, natsUrl, streamOptionsFrom, str, type Env, type RepoAllowList } from "@slipway/service-kit";
 import { parseUrlTemplate, type UrlTemplate } from "./clone-url.js";
 
 export type GitSyncConfig = Readonly<{
@@ -15,6 +15,8 @@ export type GitSyncConfig = Readonly<{
   registry: string;
   /** null = every repo allowed; checked again here, so nothing unlisted is ever cloned. */
   allowedRepos: RepoAllowList | null;
+  /** Ask to cancel the unfinished build a newer push of the same repo, branch and Dockerfile supersedes. */
+  autoCancelSuperseded: boolean;
 }>;
 
 export function loadConfig(env: Env = process.env): GitSyncConfig {
@@ -29,5 +31,6 @@ export function loadConfig(env: Env = process.env): GitSyncConfig {
     dataDir: resolve(str(env, "SLIPWAY_GIT_DATA", ".slipway/git-sync")),
     registry,
     allowedRepos: allowedRepos(env),
+    autoCancelSuperseded: bool(env, "SLIPWAY_AUTO_CANCEL_SUPERSEDED", false),
   });
 }

@@ -4,6 +4,7 @@ import { consumeEvents, durables, ensureContextStore, ensureDurable, ensureStrea
 import { connectNats, type Logger } from "@slipway/service-kit";
 import type { GitSyncConfig } from "./config.js";
 import { redactUrl } from "./redact.js";
+import { LATEST_BUILDS_BUCKET } from "./supersede.js";
 import { syncWebhook } from "./sync-webhook.js";
 
 export const COUNTERS_BUCKET = "build-numbers";
@@ -20,7 +21,8 @@ export async function startGitSync(config: GitSyncConfig, logger: Logger): Promi
   const kvm = new Kvm(nc);
   const counters = await kvm.create(COUNTERS_BUCKET, { history: 1 });
   const deliveries = await kvm.create(DELIVERIES_BUCKET, { history: 1, ttl: 7 * DAY_MS });
-  const deps = { config, js, contexts, counters, deliveries, logger };
+  const supersede = config.autoCancelSuperseded ? { jsm, latest: await kvm.create(LATEST_BUILDS_BUCKET, { history: 1 }) } : null;
+  const deps = { config, js, contexts, counters, deliveries, logger, supersede };
 
   // A webhook whose last delivery died with its git-sync process gets one more, final try here,
   // whose failure path publishes the verdicts (RepoSyncFailed, or BuildFailed per unqueued build).
@@ -37,7 +39,7 @@ export async function startGitSync(config: GitSyncConfig, logger: Logger): Promi
     },
     { logger, maxDeliver: durables.gitSync.maxDeliver },
   );
-  logger.info({ gitUrl: redactUrl(config.gitUrl.template), allowedRepos: config.allowedRepos?.globs ?? "all", dataDir: config.dataDir, registry: config.registry }, "ready");
+  logger.info({ gitUrl: redactUrl(config.gitUrl.template), allowedRepos: config.allowedRepos?.globs ?? "all", dataDir: config.dataDir, registry: config.registry, autoCancelSuperseded: config.autoCancelSuperseded }, "ready");
 
   return async () => {
     await loop.stop();

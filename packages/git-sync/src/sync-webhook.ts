@@ -13,8 +13,18 @@ import { SyncError, SyncErrorCode } from "./errors.js";
 import { mirrorPath, syncMirror } from "./mirror.js";
 import { planImages, tagsFor } from "./naming.js";
 import { redactUrl } from "./redact.js";
+import { cancelSuperseded, type SupersedeDeps } from "./supersede.js";
 
-export type SyncDeps = { config: GitSyncConfig; js: JetStreamClient; contexts: ObjectStore; counters: KV; deliveries: KV; logger: Logger };
+export type SyncDeps = {
+  config: GitSyncConfig;
+  js: JetStreamClient;
+  contexts: ObjectStore;
+  counters: KV;
+  deliveries: KV;
+  logger: Logger;
+  /** Present when SLIPWAY_AUTO_CANCEL_SUPERSEDED is on. */
+  supersede: Omit<SupersedeDeps, "js" | "logger"> | null;
+};
 
 /** What a sync got done before it failed: after `RepoUpdated`, the verdicts are per build. */
 type Progress = { dockerfiles: string[] | null; queued: Set<string> };
@@ -103,12 +113,13 @@ async function syncAndQueue(deps: SyncDeps, event: Event<"WebhookReceived">, pro
       continue;
     }
     const image = `${config.registry}/${naming.name}`;
-    await publishEvent(
+    const queued = await publishEvent(
       js,
       "BuildQueued",
       { buildId, deliveryId: data.deliveryId, repo: data.repo, sha: commit.sha, branch: data.branch, dockerfile, image, tags, buildNumber, contextObject, source: redactUrl(url) },
       causedBy(eventIds.buildQueued(buildId)),
     );
     progress.queued.add(dockerfile);
+    if (deps.supersede) await cancelSuperseded({ ...deps.supersede, js, logger }, queued.event);
   }
 }

@@ -19,6 +19,14 @@ export function int(env: Env, name: string, fallback: number, { min = 0, max = N
   return n;
 }
 
+/** `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`); anything else names the variable. */
+export function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name, fallback ? "true" : "false").toLowerCase();
+  if (["1", "true", "yes", "on"].includes(raw)) return true;
+  if (["0", "false", "no", "off"].includes(raw)) return false;
+  throw new ConfigError(`${name}=${JSON.stringify(raw)}: expected true or false`);
+}
+
 export function port(env: Env, name: string, fallback: number): number {
   return int(env, name, fallback, { min: 0, max: 65535 });
 }
