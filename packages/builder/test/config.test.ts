@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ConfigError } from "@slipway/events";
-import { describeConfig, loadConfig } from "../src/config.js";
+import { DEFAULT_CONCURRENCY, describeConfig, loadConfig, parseBuildArgs } from "../src/config.js";
 import { registryHost } from "../src/image-ref.js";
 
 test("config - defaults: local NATS, no registry credentials", () => {
@@ -57,5 +57,28 @@ for (const [image, host] of hosts) {
     assert.is(registryHost(image), host);
   });
 }
+
+test("config - fleet defaults: slots, a lease of at most 30 s, attempts, push retries, a log cap", () => {
+  const c = loadConfig({});
+  assert.is(c.concurrency, DEFAULT_CONCURRENCY);
+  assert.is(c.ackWaitMs, 15_000);
+  assert.is(c.maxAttempts, 3);
+  assert.equal({ ...c.pushRetry }, { retries: 5, baseDelayMs: 500, maxDelayMs: 30_000 });
+  assert.is(c.logMaxBytes, 100 * 1024 * 1024);
+  assert.is(c.cacheFromPrevious, false);
+  assert.throws(() => loadConfig({ SLIPWAY_BUILD_ACK_WAIT_SECONDS: "60" }), /SLIPWAY_BUILD_ACK_WAIT_SECONDS.*1 to 30/);
+  assert.throws(() => loadConfig({ SLIPWAY_BUILD_CONCURRENCY: "0" }), /SLIPWAY_BUILD_CONCURRENCY/);
+  assert.throws(() => loadConfig({ SLIPWAY_BUILD_CACHE_FROM_PREVIOUS: "maybe" }), /expected true or false/);
+});
+
+test("config - build args: KEY=VALUE by comma or newline, values may hold '=', names are checked, values never described", () => {
+  assert.equal(parseBuildArgs("A=1, B=x=y\nC="), { A: "1", B: "x=y", C: "" });
+  assert.equal(parseBuildArgs(""), {});
+  assert.throws(() => parseBuildArgs("1BAD=x"), /not a valid build-arg name/);
+  const c = loadConfig({ SLIPWAY_BUILD_ARGS: "TOKEN=t0psecret" });
+  assert.equal({ ...c.buildArgs }, { TOKEN: "t0psecret" });
+  assert.not.match(JSON.stringify(describeConfig(c)), "t0psecret");
+  assert.match(JSON.stringify(describeConfig(c)), "TOKEN");
+});
 
 test.run();

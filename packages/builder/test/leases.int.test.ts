@@ -89,4 +89,24 @@ test("leases - three rolling restarts during one build hand it back without usin
   }
 });
 
+test("leases - a build whose builders keep dying ends as abandoned after the last allowed attempt", async () => {
+  const env = { SLIPWAY_BUILD_CONCURRENCY: "1", SLIPWAY_BUILD_MAX_ATTEMPTS: "1", SLIPWAY_BUILD_ACK_WAIT_SECONDS: "2" };
+  const nonce = randomBytes(4).toString("hex");
+  const doomed = await fleet.builder(env);
+  const q = await fleet.queue(`FROM ${fleet.base}\nRUN sleep 20 && echo ${nonce}\n`);
+  assert.ok(await until(async () => (await fleet.count(q.buildId, "started")) === 1, 30_000), doomed.output());
+  process.kill(doomed.pid, "SIGKILL");
+  const next = await fleet.builder(env);
+  try {
+    assert.ok(await until(async () => (await fleet.count(q.buildId, "failed")) === 1, 30_000), next.output());
+    const failed = await fleet.last(q.buildId, "failed", "BuildFailed");
+    assert.is(failed?.data.code, "SLIPWAY_BUILD_ABANDONED");
+    assert.is(failed?.data.attempt, 1);
+    assert.match(failed?.data.message ?? "", "abandoned after 1 attempts");
+    assert.is(await fleet.count(q.buildId, "started"), 1, "no attempt past the limit");
+  } finally {
+    await next.stop();
+  }
+});
+
 test.run();

@@ -74,6 +74,11 @@ test("slots - builds finishing out of order leave :latest and :<branch> on the n
     assert.is(await registryDigest(name, "1"), pushedA.data.digest);
     const logA = (await fleet.logChunks(a.buildId)).map((c) => c.data.text).join("");
     assert.match(logA, ":latest not moved: a newer build");
+    // OCI labels say which commit and build made the image.
+    const labels = (await fleet.docker.getImage(`${image}:1`).inspect()).Config.Labels ?? {};
+    assert.is(labels["org.opencontainers.image.revision"], shaA);
+    assert.is(labels["org.opencontainers.image.version"], "1");
+    assert.is(labels["dev.slipway.build-id"], a.buildId);
   } finally {
     await builder.stop();
   }
@@ -82,7 +87,8 @@ test("slots - builds finishing out of order leave :latest and :<branch> on the n
 test("slots - 20,000 numbered log lines arrive complete and in order", async () => {
   const builder = await fleet.builder();
   try {
-    const q = await fleet.queue(`FROM ${fleet.base}\nRUN i=0; while [ $i -lt 20000 ]; do echo "line $i"; i=$((i+1)); done\n`);
+    // A nonce, or Docker's layer cache replays the step without its output on a second run.
+    const q = await fleet.queue(`FROM ${fleet.base}\nRUN echo ${randomBytes(4).toString("hex")} && i=0; while [ $i -lt 20000 ]; do echo "line $i"; i=$((i+1)); done\n`);
     assert.ok(await until(pushed(q.buildId), 120_000), builder.output());
     assert.is(await fleet.count(q.buildId, "pushed"), 1, builder.output());
     const chunks = await fleet.logChunks(q.buildId);
@@ -95,6 +101,20 @@ test("slots - 20,000 numbered log lines arrive complete and in order", async () 
     const numbers = [...chunks.map((c) => c.data.text).join("").matchAll(/^line (\d+)$/gm)].map((m) => Number(m[1]));
     assert.is(numbers.length, 20_000);
     assert.ok(numbers.every((n, i) => n === i), "every line, in order");
+  } finally {
+    await builder.stop();
+  }
+});
+
+test("slots - SLIPWAY_BUILD_ARGS reach every build; their values stay out of the builder's own log", async () => {
+  const secretish = randomBytes(6).toString("hex");
+  const builder = await fleet.builder({ SLIPWAY_BUILD_ARGS: `GREETING=hello-${secretish},EMPTY=` });
+  try {
+    const q = await fleet.queue(`FROM ${fleet.base}\nARG GREETING\nRUN echo "greeting=$GREETING"\n`);
+    assert.ok(await until(pushed(q.buildId), 60_000), builder.output());
+    const log = (await fleet.logChunks(q.buildId)).map((c) => c.data.text).join("");
+    assert.match(log, `greeting=hello-${secretish}`);
+    assert.not.match(builder.output(), secretish);
   } finally {
     await builder.stop();
   }
