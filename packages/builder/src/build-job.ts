@@ -9,6 +9,7 @@ import type { CancelHandle, RunningBuilds } from "./cancels.js";
 import type { BuilderConfig } from "./config.js";
 import { buildImage } from "./docker-steps.js";
 import { BuilderError, BuilderErrorCode, BuildTimeoutError, ContextMissingError, ContextReadError, DockerIncompleteError, NonRetryableError } from "./errors.js";
+import { appendToDockerfile, labelInstruction } from "./context-labels.js";
 import { imageLabels } from "./image-labels.js";
 import { LogStream, type LogStreamOptions } from "./log-stream.js";
 import { pushTags, type PushOutcome } from "./push-tags.js";
@@ -176,11 +177,17 @@ async function buildFromStore(deps: BuildJobDeps, q: BuildQueued, reference: str
     abort.abort();
   });
   const cacheFrom = deps.config.cacheFromPrevious ? q.tags.filter((t) => t !== q.sha && t !== String(q.buildNumber)).map((t) => `${q.image}:${t}`) : [];
+  // One LABEL step for all labels (the build API's `labels` option costs a step each).
+  const labelled = appendToDockerfile(context, q.dockerfile, labelInstruction(imageLabels(q)));
+  labelled.once("error", (err) => {
+    readError ??= err;
+    abort.abort();
+  });
   try {
     // Closing the request makes Docker cancel the build and remove its step container (forcerm).
     return await buildImage(
       deps.docker,
-      { context, dockerfile: q.dockerfile, reference, labels: imageLabels(q), buildArgs: { ...deps.config.buildArgs }, cacheFrom, abortSignal: AbortSignal.any([abort.signal, stop]) },
+      { context: labelled, dockerfile: q.dockerfile, reference, buildArgs: { ...deps.config.buildArgs }, cacheFrom, abortSignal: AbortSignal.any([abort.signal, stop]) },
       write,
     );
   } catch (err) {
@@ -190,5 +197,6 @@ async function buildFromStore(deps: BuildJobDeps, q: BuildQueued, reference: str
     throw err;
   } finally {
     context.destroy();
+    labelled.destroy();
   }
 }

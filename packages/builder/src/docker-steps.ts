@@ -51,7 +51,6 @@ export type BuildRequest = {
   reference: string;
   /** Aborts the request (the context stream broke off, the builder is stopping); Docker then cancels the build. */
   abortSignal?: AbortSignal;
-  labels?: Record<string, string>;
   buildArgs?: Record<string, string>;
   /** Images whose layers may be reused (`--cache-from`). */
   cacheFrom?: string[];
@@ -66,7 +65,6 @@ export async function buildImage(docker: Docker, req: BuildRequest, onText: OnTe
       dockerfile: req.dockerfile,
       rm: true,
       forcerm: true,
-      ...(req.labels ? { labels: req.labels } : {}),
       ...(req.buildArgs && Object.keys(req.buildArgs).length > 0 ? { buildargs: req.buildArgs } : {}),
       ...(req.cacheFrom && req.cacheFrom.length > 0 ? { cachefrom: JSON.stringify(req.cacheFrom) } : {}),
       ...(req.abortSignal ? { abortSignal: req.abortSignal } : {}),

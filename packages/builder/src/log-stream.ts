@@ -42,7 +42,7 @@ export function defaultLogStreamOptions(): LogStreamOptions {
     },
     window: 32,
     maxBytes: 100 * 1024 * 1024,
-    highWaterBytes: 1024 * 1024,
+    highWaterBytes: 256 * 1024,
   };
 }
 
