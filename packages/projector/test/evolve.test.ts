@@ -3,7 +3,7 @@ import * as assert from "uvu/assert";
 import type { Event } from "@slipway/events";
 import { applyEvent, evolve } from "../src/evolve.js";
 import { emptyModel, type BuildView, type ReadModel } from "../src/read-model.js";
-import { BUILD, built, cancelledEv, DELIVERY, DIGEST, failed, logChunk, pushed, queued, repoUpdated, REPO, SHA, started, syncFailed, t, webhook } from "./fixtures.js";
+import { BUILD, built, cancelledBy, cancelledEv, cancelRequestedEv, handedBackEv, DELIVERY, DIGEST, failed, logChunk, pushed, queued, repoUpdated, REPO, SHA, started, syncFailed, t, webhook } from "./fixtures.js";
 
 /** Folds events in order, numbering them 1, 2, ... like stream sequences. */
 function project(events: Event[], model: ReadModel = emptyModel()): ReadModel {
@@ -38,6 +38,14 @@ const cases: Case[] = [
     name: "BuildFailed fails with the stage, code and message",
     events: [queued(), started(1, t(1)), failed(1, t(4))],
     expect: { status: "failed", error: FAILURE, finishedAt: t(4).toISOString(), durationMs: 3000 },
+  },
+  { name: "BuildHandedBack puts a running build back in the queue, attempts kept", events: [queued(), started(1, t(1)), handedBackEv(1)], expect: { status: "queued", attempts: 1 } },
+  { name: "BuildHandedBack of an older attempt changes nothing", events: [queued(), started(1), started(2, t(3)), handedBackEv(1, t(4))], expect: { status: "running", attempts: 2 } },
+  { name: "BuildCancelRequested is history only: the build keeps running", events: [queued(), started(1, t(1)), cancelRequestedEv()], expect: { status: "running" } },
+  {
+    name: "BuildCancelled says who asked and why",
+    events: [queued(), started(1, t(1)), cancelRequestedEv(), cancelledBy("alice", 1, t(3))],
+    expect: { status: "cancelled", error: { stage: "cancelled", code: "SLIPWAY_BUILD_CANCELLED", message: "cancelled by alice: wrong commit" }, durationMs: 2000 },
   },
   { name: "BuildCancelled cancels a queued build", events: [queued(), cancelledEv(t(2))], expect: { status: "cancelled", finishedAt: t(2).toISOString(), durationMs: null } },
   { name: "terminal - a late BuildStarted of the same attempt does not reopen a success", events: [queued(), started(), pushed(), started(1, t(9))], expect: { status: "succeeded", startedAt: t(1).toISOString() } },

@@ -44,6 +44,12 @@ export const pushed = (attempt = 1, at = t(6), buildId = BUILD) =>
 export const failed = (attempt = 1, at = t(4), buildId = BUILD) =>
   ev("BuildFailed", { buildId, stage: "build", code: "DOCKER_BUILD_FAILED", message: "The command '/bin/sh -c false' returned a non-zero code: 1", attempt }, `f-${buildId}-${attempt}`, at);
 export const cancelledEv = (at = t(2), buildId = BUILD) => ev("BuildCancelled", { buildId, reason: "operator" }, `c-${buildId}`, at);
+export const handedBackEv = (attempt = 1, at = t(3), buildId = BUILD) =>
+  ev("BuildHandedBack", { buildId, attempt, builder: "host:1", reason: "builder stopping" }, `h-${buildId}-${attempt}`, at);
+export const cancelRequestedEv = (by = "alice", at = t(2), buildId = BUILD) =>
+  ev("BuildCancelRequested", { buildId, requestedBy: by, reason: "wrong commit" }, `cr-${buildId}-${by}`, at);
+export const cancelledBy = (by = "alice", attempt = 1, at = t(3), buildId = BUILD) =>
+  ev("BuildCancelled", { buildId, reason: "wrong commit", requestedBy: by, attempt }, `c-${buildId}`, at);
 export const logChunk = (offset: number, text: string, attempt = 1, buildId = BUILD) =>
   ev("BuildLogChunk", { buildId, attempt, seq: offset, offset, text }, `l-${buildId}-${attempt}-${offset}`, t(2));
 export const webhook = (at = t(-2)) =>
