@@ -146,7 +146,7 @@ async function buildAndPush(
   log.note(`slipway: building ${q.dockerfile} of ${q.repo.key}@${q.sha} as ${reference} on ${deps.config.builderName} (attempt ${attempt})\n`);
 
   // Build output waits for the log publisher (backpressure); slipway's own push notes always pass.
-  const imageId = await buildFromStore(deps, q, reference, (text) => (log.write(text), log.ready()), signal);
+  const imageId = await buildFromStore(deps, q, reference, log, signal);
   // The build's log is complete before ImageBuilt, so a reader that sees "built" sees all of it.
   await log.flush();
   await publish("ImageBuilt", { buildId: q.buildId, imageId, attempt }, eventIds.imageBuilt(q.buildId, attempt));
@@ -157,7 +157,7 @@ async function buildAndPush(
 }
 
 /** Streams the context tar from the object store straight into `docker build`; `stop` cuts it off. */
-async function buildFromStore(deps: BuildJobDeps, q: BuildQueued, reference: string, write: (text: string) => Promise<void>, stop: AbortSignal): Promise<string> {
+async function buildFromStore(deps: BuildJobDeps, q: BuildQueued, reference: string, log: LogStream, stop: AbortSignal): Promise<string> {
   let object;
   try {
     object = await deps.contexts.get(q.contextObject);
@@ -188,7 +188,8 @@ async function buildFromStore(deps: BuildJobDeps, q: BuildQueued, reference: str
     return await buildImage(
       deps.docker,
       { context: labelled, dockerfile: q.dockerfile, reference, buildArgs: { ...deps.config.buildArgs }, cacheFrom, abortSignal: AbortSignal.any([abort.signal, stop]) },
-      write,
+      (text) => log.write(text),
+      () => log.ready(),
     );
   } catch (err) {
     if (readError !== null) {

@@ -57,23 +57,34 @@ export function interpretProgress(raw: unknown): Progress {
 }
 
 /**
- * Splits a byte stream into parsed JSON values, one per line. Objects may straddle chunks and
- * multi-byte characters may be cut between chunks; a line that is not JSON is yielded as a string.
+ * Splits a byte stream into parsed JSON values, one per line, yielded as one batch per chunk read:
+ * a chatty build sends hundreds of thousands of lines, and a promise per line would cost more CPU
+ * than the build. Objects may straddle chunks and multi-byte characters may be cut between chunks;
+ * a line that is not JSON is yielded as a string.
  */
-export async function* jsonLines(source: AsyncIterable<Uint8Array | string>): AsyncGenerator<unknown> {
+export async function* jsonLineBatches(source: AsyncIterable<Uint8Array | string>): AsyncGenerator<unknown[]> {
   const decoder = new StringDecoder("utf8");
   let rest = "";
   for await (const chunk of source) {
     rest += typeof chunk === "string" ? chunk : decoder.write(Buffer.from(chunk));
+    const batch: unknown[] = [];
+    let start = 0;
     let nl: number;
-    while ((nl = rest.indexOf("\n")) >= 0) {
-      const line = rest.slice(0, nl).replace(/\r$/, "");
-      rest = rest.slice(nl + 1);
-      if (line.trim()) yield parseLine(line);
+    while ((nl = rest.indexOf("\n", start)) >= 0) {
+      const line = rest.slice(start, nl).replace(/\r$/, "");
+      start = nl + 1;
+      if (line.trim()) batch.push(parseLine(line));
     }
+    rest = rest.slice(start);
+    if (batch.length > 0) yield batch;
   }
   rest += decoder.end();
-  if (rest.trim()) yield parseLine(rest.replace(/\r$/, ""));
+  if (rest.trim()) yield [parseLine(rest.replace(/\r$/, ""))];
+}
+
+/** `jsonLineBatches`, one value at a time. */
+export async function* jsonLines(source: AsyncIterable<Uint8Array | string>): AsyncGenerator<unknown> {
+  for await (const batch of jsonLineBatches(source)) yield* batch;
 }
 
 function parseLine(line: string): unknown {

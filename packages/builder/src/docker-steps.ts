@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import { emptySummary, interpretProgress, jsonLines, summarize, type OutputSummary } from "./docker-output.js";
+import { emptySummary, interpretProgress, jsonLineBatches, summarize, type OutputSummary } from "./docker-output.js";
 import {
   DockerBuildError,
   DockerIncompleteError,
@@ -19,19 +19,23 @@ import { registryHost } from "./image-ref.js";
  * its text to the build log. Every failure leaves here as one of the builder's error classes.
  */
 
-/**
- * Receives log text as Docker produces it. A returned promise pauses reading Docker's output until
- * it settles: backpressure from a slow log publisher, all the way to the engine's socket.
- */
-export type OnText = (text: string) => void | Promise<void>;
+/** Receives log text as Docker produces it. */
+export type OnText = (text: string) => void;
 
-async function follow(output: NodeJS.ReadableStream, onText: OnText): Promise<OutputSummary> {
+/** Resolves when the reader may take more output: backpressure from a slow log publisher to the engine's socket. */
+export type Ready = () => Promise<void>;
+
+async function follow(output: NodeJS.ReadableStream, onText: OnText, ready?: Ready): Promise<OutputSummary> {
   let summary = emptySummary();
   try {
-    for await (const raw of jsonLines(output)) {
-      const p = interpretProgress(raw);
-      await onText(p.text);
-      summary = summarize(summary, p);
+    for await (const batch of jsonLineBatches(output)) {
+      for (const raw of batch) {
+        const p = interpretProgress(raw);
+        onText(p.text);
+        summary = summarize(summary, p);
+      }
+      // Reading stops here while the log is behind, so Docker's output waits in its socket, not in memory.
+      if (ready) await ready();
     }
   } catch (err) {
     throw new DockerUnavailableError(`Docker output broke off: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
@@ -57,7 +61,7 @@ export type BuildRequest = {
 };
 
 /** Builds and returns the image id; throws `DockerBuildError` with Docker's message on failure. */
-export async function buildImage(docker: Docker, req: BuildRequest, onText: OnText): Promise<string> {
+export async function buildImage(docker: Docker, req: BuildRequest, onText: OnText, ready?: Ready): Promise<string> {
   let output: NodeJS.ReadableStream;
   try {
     output = await docker.buildImage(req.context, {
@@ -73,10 +77,14 @@ export async function buildImage(docker: Docker, req: BuildRequest, onText: OnTe
     throw classifyDockerError(err, buildRefused);
   }
   let sawSuccess = false;
-  const summary = await follow(output, (text) => {
-    if (text.startsWith("Successfully built ")) sawSuccess = true;
-    return onText(text);
-  });
+  const summary = await follow(
+    output,
+    (text) => {
+      if (text.startsWith("Successfully built ")) sawSuccess = true;
+      onText(text);
+    },
+    ready,
+  );
   if (summary.error) throw new DockerBuildError(summary.error.message);
   if (summary.imageId) return summary.imageId;
   // Engines older than aux.ID only print the short id: ask for the full one.
