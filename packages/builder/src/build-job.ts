@@ -5,10 +5,12 @@ import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { ObjectStore } from "@nats-io/obj";
 import { eventIds, FailureStage, nextAttemptNumber, publishEvent, readBuildRecord, usedAttempts, withHeartbeat, type BuildQueued, type Event, type EventData, type EventType, type HandlerContext } from "@slipway/events";
 import type { Logger } from "@slipway/service-kit";
+import type { BackendChooser } from "./build-backend.js";
+import { buildWithBuildKit } from "./buildkit-build.js";
 import type { CancelHandle, RunningBuilds } from "./cancels.js";
 import type { BuilderConfig } from "./config.js";
 import { buildImage } from "./docker-steps.js";
-import { BuilderError, BuilderErrorCode, BuildTimeoutError, ContextMissingError, ContextReadError, DockerIncompleteError, NonRetryableError } from "./errors.js";
+import { BuilderError, BuilderErrorCode, BuildTimeoutError, classifyDockerError, ContextMissingError, ContextReadError, DockerBuildError, DockerIncompleteError, NonRetryableError } from "./errors.js";
 import { appendToDockerfile, labelInstruction } from "./context-labels.js";
 import { imageLabels } from "./image-labels.js";
 import { LogStream, type LogStreamOptions } from "./log-stream.js";
@@ -23,6 +25,7 @@ export type BuildJobDeps = {
   jsm: JetStreamManager;
   contexts: ObjectStore;
   tagGuard: TagGuard;
+  backend: BackendChooser;
   running: RunningBuilds;
   config: Pick<BuilderConfig, "builderName" | "registry" | "buildTimeoutSeconds" | "maxAttempts" | "pushRetry" | "logMaxBytes" | "buildArgs" | "cacheFromPrevious">;
   logger: Logger;
@@ -158,6 +161,9 @@ async function buildAndPush(
 
 /** Streams the context tar from the object store straight into `docker build`; `stop` cuts it off. */
 async function buildFromStore(deps: BuildJobDeps, q: BuildQueued, reference: string, log: LogStream, stop: AbortSignal): Promise<string> {
+  const { backend } = await deps.backend.get().catch((err: unknown) => {
+    throw classifyDockerError(err, (message, cause) => new DockerBuildError(message, { cause }));
+  });
   let object;
   try {
     object = await deps.contexts.get(q.contextObject);
@@ -177,20 +183,23 @@ async function buildFromStore(deps: BuildJobDeps, q: BuildQueued, reference: str
     abort.abort();
   });
   const cacheFrom = deps.config.cacheFromPrevious ? q.tags.filter((t) => t !== q.sha && t !== String(q.buildNumber)).map((t) => `${q.image}:${t}`) : [];
-  // One LABEL step for all labels (the build API's `labels` option costs a step each).
-  const labelled = appendToDockerfile(context, q.dockerfile, labelInstruction(imageLabels(q)));
-  labelled.once("error", (err) => {
-    readError ??= err;
-    abort.abort();
-  });
+  const request = { dockerfile: q.dockerfile, reference, cacheFrom, abortSignal: AbortSignal.any([abort.signal, stop]) };
+  const write = (text: string) => log.write(text);
+  const ready = () => log.ready();
   try {
-    // Closing the request makes Docker cancel the build and remove its step container (forcerm).
-    return await buildImage(
-      deps.docker,
-      { context: labelled, dockerfile: q.dockerfile, reference, buildArgs: { ...deps.config.buildArgs }, cacheFrom, abortSignal: AbortSignal.any([abort.signal, stop]) },
-      (text) => log.write(text),
-      () => log.ready(),
-    );
+    // Closing the request makes Docker cancel the build and remove its step containers.
+    if (backend === "buildkit") {
+      // Inline cache metadata in the image: the next build on any host can use it as a cache source.
+      const buildArgs = { ...deps.config.buildArgs, BUILDKIT_INLINE_CACHE: "1" };
+      return await buildWithBuildKit(deps.docker, { ...request, context, labels: imageLabels(q), buildArgs }, write, ready);
+    }
+    // One LABEL step for all labels (the legacy build API's `labels` option costs a step each).
+    const labelled = appendToDockerfile(context, q.dockerfile, labelInstruction(imageLabels(q)));
+    labelled.once("error", (err) => {
+      readError ??= err;
+      abort.abort();
+    });
+    return await buildImage(deps.docker, { ...request, context: labelled, buildArgs: { ...deps.config.buildArgs } }, write, ready);
   } catch (err) {
     if (readError !== null) {
       throw new ContextReadError(`build context broke off: ${readError instanceof Error ? readError.message : String(readError)}`, { cause: readError });
@@ -198,6 +207,5 @@ async function buildFromStore(deps: BuildJobDeps, q: BuildQueued, reference: str
     throw err;
   } finally {
     context.destroy();
-    labelled.destroy();
   }
 }

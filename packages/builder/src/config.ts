@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { ConfigError, type StreamOptions } from "@slipway/events";
+import { parseBackendSetting, type BackendSetting } from "./build-backend.js";
 import { bool, int, natsUrl, secret, str, streamOptionsFrom, type Env } from "@slipway/service-kit";
 
 /** Registry credentials for `docker push`; never logged, never in an event. */
@@ -27,6 +28,8 @@ export type BuilderConfig = Readonly<{
   buildArgs: Readonly<Record<string, string>>;
   /** Use the image's previous `:<branch>` and `:latest` as cache sources. */
   cacheFromPrevious: boolean;
+  /** The engine's builder to use: BuildKit where the engine has it (`auto`), or one of them. */
+  backend: BackendSetting;
   /** Who builds, as `BuildStarted.builder` tells operators: host and pid. */
   builderName: string;
   /** Null: push without credentials (the seed's local registry). */
@@ -76,6 +79,7 @@ export function loadConfig(env: Env = process.env): BuilderConfig {
     logMaxBytes: int(env, "SLIPWAY_BUILD_LOG_MAX_BYTES", 100 * 1024 * 1024, { min: 1024 }),
     buildArgs: Object.freeze(parseBuildArgs(str(env, "SLIPWAY_BUILD_ARGS", ""))),
     cacheFromPrevious: bool(env, "SLIPWAY_BUILD_CACHE_FROM_PREVIOUS", false),
+    backend: parseBackendSetting(str(env, "SLIPWAY_BUILDER_BACKEND", "auto")),
     builderName: `${hostname()}:${process.pid}`,
     registry: username && password ? Object.freeze({ username, password }) : null,
   });
@@ -93,6 +97,7 @@ export function describeConfig(config: BuilderConfig): object {
     logMaxBytes: config.logMaxBytes,
     buildArgs: Object.keys(config.buildArgs),
     cacheFromPrevious: config.cacheFromPrevious,
+    backend: config.backend,
     builderName: config.builderName,
     registryUser: config.registry?.username ?? null,
   };

@@ -30,6 +30,11 @@ function str(value: unknown): string | null {
 
 const NOTHING: Progress = { text: "", error: null, imageId: null, digest: null };
 
+/** A progress object that only adds log text. */
+export function textOnly(text: string): Progress {
+  return { ...NOTHING, text };
+}
+
 /** Interprets one progress object (or a line that was not JSON, passed as a string). */
 export function interpretProgress(raw: unknown): Progress {
   if (typeof raw === "string") return { ...NOTHING, text: raw.endsWith("\n") ? raw : raw + "\n" };

@@ -1,5 +1,5 @@
 import type Docker from "dockerode";
-import { emptySummary, interpretProgress, jsonLineBatches, summarize, type OutputSummary } from "./docker-output.js";
+import { emptySummary, interpretProgress, jsonLineBatches, summarize, type OutputSummary, type Progress } from "./docker-output.js";
 import {
   DockerBuildError,
   DockerIncompleteError,
@@ -25,12 +25,13 @@ export type OnText = (text: string) => void;
 /** Resolves when the reader may take more output: backpressure from a slow log publisher to the engine's socket. */
 export type Ready = () => Promise<void>;
 
-async function follow(output: NodeJS.ReadableStream, onText: OnText, ready?: Ready): Promise<OutputSummary> {
+/** Reads Docker's progress output to its end: log text to `onText`, the facts folded into a summary. */
+export async function follow(output: NodeJS.ReadableStream, onText: OnText, ready?: Ready, interpret: (raw: unknown) => Progress = interpretProgress): Promise<OutputSummary> {
   let summary = emptySummary();
   try {
     for await (const batch of jsonLineBatches(output)) {
       for (const raw of batch) {
-        const p = interpretProgress(raw);
+        const p = interpret(raw);
         onText(p.text);
         summary = summarize(summary, p);
       }
@@ -43,7 +44,7 @@ async function follow(output: NodeJS.ReadableStream, onText: OnText, ready?: Rea
   return summary;
 }
 
-function buildRefused(message: string, cause: unknown): BuilderError {
+export function buildRefused(message: string, cause: unknown): BuilderError {
   return isInvalidReference(message) ? new InvalidReferenceError(message, { cause }) : new DockerBuildError(message, { cause });
 }
 

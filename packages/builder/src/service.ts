@@ -4,6 +4,7 @@ import { Kvm } from "@nats-io/kv";
 import { consumeWithSlots, decodeEvent, durables, ensureContextStore, ensureDurable, ensureStreams, filters, type DurableSpec } from "@slipway/events";
 import { connectNats, type Logger } from "@slipway/service-kit";
 import { runBuildJob } from "./build-job.js";
+import { BackendChooser } from "./build-backend.js";
 import { RunningBuilds } from "./cancels.js";
 import { describeConfig, type BuilderConfig } from "./config.js";
 import { watchExhaustedBuilds } from "./exhausted.js";
@@ -70,7 +71,13 @@ export async function startBuilder(options: BuilderOptions): Promise<Builder> {
   const tagOwners = await new Kvm(nc).create(TAG_OWNERS_BUCKET, { history: 1 });
 
   // Not fatal: a builder may start before its engine; each job reports (and retries) on its own.
-  await pingDocker(docker, 5_000).catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, "Docker engine does not answer yet"));
+  const engineUp = await pingDocker(docker, 5_000).then(
+    () => true,
+    (err: unknown) => {
+      logger.warn({ err: err instanceof Error ? err.message : String(err) }, "Docker engine does not answer yet");
+      return false;
+    },
+  );
 
   const running = new RunningBuilds();
   // Cancel requests are stored events; a plain subscription hears them as they are stored, so the
@@ -87,7 +94,8 @@ export async function startBuilder(options: BuilderOptions): Promise<Builder> {
     },
   });
 
-  const deps = { docker, js, jsm, contexts, tagGuard: new TagGuard(tagOwners), running, config, logger, heartbeatMs: Math.max(500, Math.floor(config.ackWaitMs / 3)), log: options.log };
+  const backend = new BackendChooser(docker, config.backend);
+  const deps = { docker, js, jsm, contexts, tagGuard: new TagGuard(tagOwners), backend, running, config, logger, heartbeatMs: Math.max(500, Math.floor(config.ackWaitMs / 3)), log: options.log };
   const exhausted = watchExhaustedBuilds(nc, jsm, js, spec, logger);
   const consumer = await js.consumers.get(spec.stream, spec.name);
   const loop = consumeWithSlots(
@@ -99,7 +107,9 @@ export async function startBuilder(options: BuilderOptions): Promise<Builder> {
     },
     { logger, maxDeliver: spec.maxDeliver, retryDelayMs: buildRetryDelayMs, slots: config.concurrency },
   );
-  logger.info({ config: describeConfig(config), consumer: spec.name }, "ready");
+  // Said at start, so an operator sees which builder runs the builds (and why) before the first one.
+  const chosen = engineUp ? await backend.get().catch(() => null) : null;
+  logger.info({ config: describeConfig(config), consumer: spec.name, backend: chosen ?? "chosen when the engine answers" }, "ready");
 
   let stopping = false;
   return {

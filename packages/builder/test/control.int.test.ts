@@ -24,13 +24,13 @@ test("control - cancel of a running build stops Docker and ends it as BuildCance
   try {
     const nonce = randomBytes(4).toString("hex");
     const q = await fleet.queue(`FROM ${fleet.base}\nRUN sleep 30 && echo ${nonce}\n`);
-    assert.ok(await until(async () => (await fleet.stepContainers(nonce)) === 1, 30_000), builder.output());
+    assert.ok(await until(async () => (await fleet.runningSteps(nonce)) === 1, 30_000), builder.output());
     await requestCancel(q.buildId, q.deliveryId, "alice");
     assert.ok(await until(async () => (await fleet.count(q.buildId, "cancelled")) === 1, 10_000), builder.output());
     const cancelled = await fleet.last(q.buildId, "cancelled", "BuildCancelled");
     assert.is(cancelled?.data.requestedBy, "alice");
     assert.is(cancelled?.data.attempt, 1);
-    assert.ok(await until(async () => (await fleet.stepContainers(nonce)) === 0, 10_000), "Docker stopped the RUN step");
+    assert.ok(await until(async () => (await fleet.runningSteps(nonce)) === 0, 10_000), "Docker stopped the RUN step");
     assert.is(await fleet.count(q.buildId, "pushed"), 0);
     assert.is(await fleet.count(q.buildId, "failed"), 0);
   } finally {
@@ -43,7 +43,7 @@ test("control - a queued build with a cancel request is dropped when it arrives,
   try {
     const nonce = randomBytes(4).toString("hex");
     const busy = await fleet.queue(`FROM ${fleet.base}\nRUN sleep 30 && echo ${nonce}\n`);
-    assert.ok(await until(async () => (await fleet.stepContainers(nonce)) === 1, 30_000), builder.output());
+    assert.ok(await until(async () => (await fleet.runningSteps(nonce)) === 1, 30_000), builder.output());
     const waiting = await fleet.queue(`FROM ${fleet.base}\nRUN echo never\n`);
     await requestCancel(waiting.buildId, waiting.deliveryId, "bob");
     await requestCancel(busy.buildId, busy.deliveryId, "bob");

@@ -3,7 +3,7 @@ import Docker from "dockerode";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { STREAM_EVENTS, STREAM_LOGS, decodeEvent, ensureStreams, subjects, type BuildPhase, type Event, type EventType } from "@slipway/events";
-import { ensureBaseImage, ensureDockerEngine, removeLocalTags, startService, startTestNats, startTestRegistry, type RunningService, type TestNats, type TestRegistry } from "@slipway/stack";
+import { ensureBaseImage, ensureDockerEngine, runningSteps, removeLocalTags, startService, startTestNats, startTestRegistry, type RunningService, type TestNats, type TestRegistry } from "@slipway/stack";
 import { publishQueued, queuedBuild, storeContext } from "./fixtures.js";
 import type { BuildQueued } from "@slipway/events";
 
@@ -30,8 +30,8 @@ export type Fleet = {
   last<T extends EventType>(buildId: string, phase: BuildPhase, type: T): Promise<Event<T> | null>;
   /** Every stored log chunk of a build, in stream order. */
   logChunks(buildId: string): Promise<Event<"BuildLogChunk">[]>;
-  /** Running containers whose command mentions `nonce` (a build's RUN step). */
-  stepContainers(nonce: string): Promise<number>;
+  /** Running build steps whose command mentions `nonce`. */
+  runningSteps(nonce: string): Promise<number>;
   dispose(): Promise<void>;
 };
 
@@ -91,9 +91,7 @@ export async function startFleet(): Promise<Fleet> {
       }
       return chunks;
     },
-    async stepContainers(nonce) {
-      return (await docker.listContainers()).filter((c) => c.Command.includes(nonce)).length;
-    },
+    runningSteps,
     async dispose() {
       for (const b of builders) await b.stop().catch(() => undefined);
       await nc.close().catch(() => undefined);

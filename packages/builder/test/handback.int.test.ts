@@ -1,11 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import Docker from "dockerode";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { STREAM_EVENTS, STREAM_LOGS, decodeEvent, ensureStreams, subjects, type Event } from "@slipway/events";
-import { ensureBaseImage, ensureDockerEngine, removeLocalTags, startService, startTestNats, startTestRegistry, type RunningService } from "@slipway/stack";
+import { ensureBaseImage, ensureDockerEngine, runningSteps, removeLocalTags, startService, startTestNats, startTestRegistry, type RunningService } from "@slipway/stack";
 import { publishQueued, queuedBuild, storeContext } from "./fixtures.js";
 
 type Started = { stop(): Promise<unknown> };
@@ -16,7 +15,6 @@ let jsm: JetStreamManager;
 let natsUrl = "";
 let base = "";
 let registryAddress = "";
-const docker = new Docker();
 
 test.before(async () => {
   await ensureDockerEngine();
@@ -59,10 +57,6 @@ async function until(check: () => boolean | Promise<boolean>, boundMs = 60_000):
   return check();
 }
 
-/** Running containers whose command mentions `nonce`: the build's RUN step. */
-async function stepContainers(nonce: string): Promise<number> {
-  return (await docker.listContainers()).filter((c) => c.Command.includes(nonce)).length;
-}
 
 test("builder - a stop cuts the build off and hands the job to the next builder at once", async () => {
   const buildId = "bstop" + randomBytes(4).toString("hex");
@@ -77,14 +71,14 @@ test("builder - a stop cuts the build off and hands the job to the next builder 
     first = await startService("builder", { SLIPWAY_NATS_URL: natsUrl });
     await publishQueued(js, queuedBuild(buildId, { image: `${registryAddress}/fruty_docker-ci_stop`, tags: ["latest"], contextObject }));
     // The RUN step is running once its container exists.
-    assert.ok(await until(async () => startedEvents.events.length === 1 && (await stepContainers(nonce)) === 1), first.output());
+    assert.ok(await until(async () => startedEvents.events.length === 1 && (await runningSteps(nonce)) === 1), first.output());
 
     const t0 = Date.now();
     const code = await first.stop();
     const stopMs = Date.now() - t0;
     assert.is(code, 0, first.output());
     assert.ok(stopMs < 10_000, `stopped in ${stopMs} ms, not after the build's 30 s`);
-    assert.ok(await until(async () => (await stepContainers(nonce)) === 0, 10_000), "Docker cancelled the RUN step");
+    assert.ok(await until(async () => (await runningSteps(nonce)) === 0, 10_000), "Docker cancelled the RUN step");
     assert.match(first.output(), "build handed back");
     assert.not.match(first.output(), "handler failed");
     assert.is(await jsm.streams.getMessage(STREAM_EVENTS, { last_by_subj: subjects.build(buildId, "failed") }), null, "a stop is no verdict");
@@ -94,7 +88,7 @@ test("builder - a stop cuts the build off and hands the job to the next builder 
     assert.ok(await until(() => startedEvents.events.length === 2, 30_000), second.output());
     const attempts = startedEvents.events.map((e) => (e.type === "BuildStarted" ? e.data.attempt : -1));
     assert.equal(attempts, [1, 2]);
-    assert.ok(await until(async () => (await stepContainers(nonce)) === 1, 30_000), second.output());
+    assert.ok(await until(async () => (await runningSteps(nonce)) === 1, 30_000), second.output());
     assert.is(await second.stop(), 0, second.output());
     assert.match(logText(), "attempt 1 handed back");
   } finally {
@@ -121,7 +115,7 @@ test("builder - a build over SLIPWAY_BUILD_TIMEOUT_SECONDS is stopped and fails,
     assert.is(failed.data.stage, "build");
     assert.is(failed.data.attempt, 1);
     assert.match(failed.data.message, /3 s/);
-    assert.ok(await until(async () => (await stepContainers(nonce)) === 0, 10_000), "Docker cancelled the RUN step");
+    assert.ok(await until(async () => (await runningSteps(nonce)) === 0, 10_000), "Docker cancelled the RUN step");
     const starts = await jsm.streams.info(STREAM_EVENTS, { subjects_filter: subjects.build(buildId, "started") });
     assert.is(starts.state.subjects?.[subjects.build(buildId, "started")], 1, "no retry after a timeout");
   } finally {

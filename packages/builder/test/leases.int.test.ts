@@ -33,7 +33,7 @@ test("leases - kill -9 of a builder mid-build: another takes the job within the 
   try {
     const nonce = randomBytes(4).toString("hex");
     const q = await fleet.queue(`FROM ${fleet.base}\nRUN sleep 6 && echo ${nonce}\n`);
-    assert.ok(await until(async () => (await fleet.stepContainers(nonce)) === 1, 30_000), "the RUN step runs");
+    assert.ok(await until(async () => (await fleet.runningSteps(nonce)) === 1, 30_000), "the RUN step runs");
     const first = await fleet.last(q.buildId, "started", "BuildStarted");
     assert.ok(first);
     const victim = [one, two].find((b) => first.data.builder.endsWith(`:${b.pid}`));

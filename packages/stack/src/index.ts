@@ -17,3 +17,4 @@ export { freePort, tcpReachable, httpStatus, waitUntil } from "./net.js";
 export { repoRoot, stateDir, serviceEntry } from "./paths.js";
 export { spawnChild, type Child, type ChildOptions, type Exit } from "./processes.js";
 export { isReadyLine } from "./lines.js";
+export { runningSteps } from "./harness/step-processes.js";
