@@ -15,7 +15,7 @@ export function padLength(count: number, lineBytes: number): number {
   return Math.max(1, lineBytes - String(count - 1).length - " 1234567890.123456 ".length - 1);
 }
 
-const LINE = /^(\d+) (\d+\.\d+) (x+)$/;
+const LINE = /^(?:#\d+ )?(\d+) (\d+\.\d+) (x+)$/; // `#n ` is the plain-progress prefix of a BuildKit step
 
 export type LineReport = {
   expected: number;
@@ -66,7 +66,7 @@ export class LineChecker {
   private line(line: string): void {
     const m = LINE.exec(line);
     if (!m) {
-      if (/^\d+ \d/.test(line)) {
+      if (/^(?:#\d+ )?\d+ \d/.test(line)) {
         this.report.malformed++;
         this.problem(`malformed line after #${this.next - 1}: ${JSON.stringify(line.slice(0, 80))}`);
       }

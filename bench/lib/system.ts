@@ -26,6 +26,8 @@ export type SystemOptions = {
   concurrency: number;
   /** SLIPWAY_LOG_LEVEL of the services (the readiness line is logged at info). */
   logLevel?: string;
+  /** SLIPWAY_BUILDER_BACKEND of the builders; default: the builder's own (auto). */
+  backend?: string;
 };
 
 export type System = {
@@ -90,7 +92,7 @@ export async function startSystem(options: SystemOptions): Promise<System> {
     const common = { SLIPWAY_NATS_URL: nats.url, SLIPWAY_LOG_LEVEL: options.logLevel ?? "info" };
     const startBuilders = async (count: number, concurrency: number) => {
       const started = await Promise.all(
-        Array.from({ length: count }, () => startService("builder", { ...common, SLIPWAY_BUILD_CONCURRENCY: String(concurrency) })),
+        Array.from({ length: count }, () => startService("builder", { ...common, SLIPWAY_BUILD_CONCURRENCY: String(concurrency), ...(options.backend ? { SLIPWAY_BUILDER_BACKEND: options.backend } : {}) })),
       );
       builders.push(...started);
     };

@@ -69,22 +69,34 @@ export function interpretProgress(raw: unknown): Progress {
  */
 export async function* jsonLineBatches(source: AsyncIterable<Uint8Array | string>): AsyncGenerator<unknown[]> {
   const decoder = new StringDecoder("utf8");
-  let rest = "";
+  // The start of a line whose newline has not come yet. Kept as pieces and searched only in new
+  // text: one BuildKit progress object can be megabytes long, arriving in many chunks, and
+  // rescanning what came before at every chunk would be quadratic.
+  let pieces: string[] = [];
   for await (const chunk of source) {
-    rest += typeof chunk === "string" ? chunk : decoder.write(Buffer.from(chunk));
+    const text = typeof chunk === "string" ? chunk : decoder.write(Buffer.from(chunk));
     const batch: unknown[] = [];
     let start = 0;
     let nl: number;
-    while ((nl = rest.indexOf("\n", start)) >= 0) {
-      const line = rest.slice(start, nl).replace(/\r$/, "");
+    while ((nl = text.indexOf("\n", start)) >= 0) {
+      const piece = text.slice(start, nl);
+      const line = pieces.length > 0 ? pieces.join("") + piece : piece;
+      pieces = [];
       start = nl + 1;
-      if (line.trim()) batch.push(parseLine(line));
+      pushLine(batch, line);
     }
-    rest = rest.slice(start);
+    if (start < text.length) pieces.push(text.slice(start));
     if (batch.length > 0) yield batch;
   }
-  rest += decoder.end();
-  if (rest.trim()) yield [parseLine(rest.replace(/\r$/, ""))];
+  const last = pieces.join("") + decoder.end();
+  const batch: unknown[] = [];
+  pushLine(batch, last);
+  if (batch.length > 0) yield batch;
+}
+
+function pushLine(batch: unknown[], raw: string): void {
+  const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+  if (/\S/.test(line)) batch.push(parseLine(line));
 }
 
 /** `jsonLineBatches`, one value at a time. */

@@ -92,9 +92,9 @@ export class PlainProgress {
     const lines = pending.split(/\r?\n|\r/);
     this.partial.set(digest, lines.pop() ?? "");
     const n = this.number(digest);
-    // The engine's BuildKit drops output past its own limits: say which knob lifts them.
+    // The engine's BuildKit drops a step's output past its own limits (2 MiB, 200 KiB/s): say what to do.
     const clipped = lines.some((line) => line.startsWith("[output clipped, log limit"));
-    const hint = clipped ? `slipway: the engine's BuildKit clipped this step's output; run dockerd with BUILDKIT_STEP_LOG_MAX_SIZE and BUILDKIT_STEP_LOG_MAX_SPEED raised (see the README)\n` : "";
+    const hint = clipped ? `slipway: the engine's BuildKit clipped this step's output; for whole logs of chatty builds use SLIPWAY_BUILDER_BACKEND=legacy (see the README)\n` : "";
     return this.header(digest) + lines.map((line) => `#${n} ${line}\n`).join("") + hint;
   }
 

@@ -76,4 +76,18 @@ test("docker-output - summarize keeps the first error and the last image id and 
   assert.equal(summary, { error: { message: "first", code: null }, imageId: "sha256:one", digest });
 });
 
+test("docker-output - a multi-megabyte object cut into a thousand chunks comes out whole", async () => {
+  const big = JSON.stringify({ id: "moby.buildkit.trace", aux: "A".repeat(4 * 1024 * 1024) }) + "\n";
+  const chunks: string[] = [];
+  for (let i = 0; i < big.length; i += 4096) chunks.push(big.slice(i, i + 4096));
+  const out: unknown[] = [];
+  for await (const v of jsonLines((async function* () {
+    yield* chunks;
+    yield '{"stream":"after"}\n';
+  })())) out.push(v);
+  assert.is(out.length, 2);
+  assert.is((out[0] as { aux: string }).aux.length, 4 * 1024 * 1024);
+  assert.equal(out[1], { stream: "after" });
+});
+
 test.run();

@@ -59,7 +59,7 @@ test("plain progress - cached steps, transfer statuses and a failing step with i
 test("plain progress - output clipped by the engine's BuildKit gets a hint at the setting", () => {
   const p = new PlainProgress();
   const out = p.push(status({ vertexes: [vertex("a", "[2/2] RUN yes", { started: ts(1) })], logs: [log("a", "y\n[output clipped, log limit 2MiB reached]\n")] }));
-  assert.match(out, "#1 [output clipped, log limit 2MiB reached]\nslipway: the engine's BuildKit clipped this step's output; run dockerd with BUILDKIT_STEP_LOG_MAX_SIZE");
+  assert.match(out, "#1 [output clipped, log limit 2MiB reached]\nslipway: the engine's BuildKit clipped this step's output; for whole logs of chatty builds use SLIPWAY_BUILDER_BACKEND=legacy");
 });
 
 test.run();

@@ -27,13 +27,6 @@ export type EnsureDockerOptions = {
 
 let pending: Promise<DockerEngine> | undefined;
 
-/**
- * BuildKit inside the engine clips a step's output at 2 MiB and 200 KiB/s unless told otherwise;
- * a CI keeps the whole log (the builder bounds it itself, SLIPWAY_BUILD_LOG_MAX_BYTES). Set for a
- * dockerd this code starts; an engine already running keeps its own settings (see the README).
- */
-// 20.10's BuildKit reads -1 as a limit of -1 bytes, not as "none": large numbers it is (1 GiB, 1 GiB/s).
-export const DAEMON_ENV = { BUILDKIT_STEP_LOG_MAX_SIZE: "1073741824", BUILDKIT_STEP_LOG_MAX_SPEED: "1073741824" } as const;
 
 /**
  * Makes sure a Docker engine answers: pings it, and if nothing answers starts `dockerd` detached
@@ -69,7 +62,7 @@ export async function startDockerEngineIfNeeded(options: EnsureDockerOptions = {
   const logFile = options.logFile ?? stateDir("dockerd.log");
   const [command, ...args] = options.command ?? ["dockerd"];
   progress(`no Docker engine answers: starting ${command} (log ${logFile})`);
-  const proc = spawnDaemon(command, args, logFile, { ...DAEMON_ENV, ...process.env });
+  const proc = spawnDaemon(command, args, logFile);
   let exited = false;
   proc.once("exit", () => (exited = true));
   proc.once("error", () => (exited = true));
