@@ -22,19 +22,33 @@ import {
 } from "@slipway/stack";
 import { seenInOrder, waitFor } from "./helpers.js";
 
+const API_TOKEN = randomUUID();
+
+/** A call of the build control API, as the token's holder. */
+async function control(path: string, body: unknown = undefined): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${ctx.controlUrl}${path}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${API_TOKEN}`, "x-slipway-user": "e2e", ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
 const SEED_CURL_BODY = `{
   "ref": "refs/heads/master",
   "repository": {"name": "fruty_docker-ci"},
   "head_commit": {"id": "test"}
 }`;
 
-type BuildView = { id: string; status: string; dockerfile: string; image: string; tags: string[]; digest: string | null; error: { stage: string; message: string } | null; sha: string };
+type BuildView = { id: string; deliveryId: string; status: string; dockerfile: string; image: string; tags: string[]; digest: string | null; error: { stage: string; message: string } | null; sha: string };
 
 const e2e = suite("seed scenario");
 const ctx = {} as {
   stops: (() => Promise<unknown>)[];
   registry: { address: string; url: string };
   hookUrl: string;
+  /** Ingress's build control API (`POST /builds`, `/builds/:id/retry|cancel`). */
+  controlUrl: string;
   buildsUrl: string;
   logsDir: string;
   nc: NatsConnection;
@@ -73,13 +87,14 @@ e2e.before(async () => {
     ["projector", { SLIPWAY_PROJECTOR_PORT: String(projectorPort), SLIPWAY_PROJECTOR_HOST: "127.0.0.1", SLIPWAY_PROJECTOR_DATA: join(work, "projector"), SLIPWAY_LOGS_DIR: ctx.logsDir }],
     ["git-sync", { SLIPWAY_GIT_URL: join(ctx.git.root, "{name}.git"), SLIPWAY_GIT_DATA: join(work, "git-sync"), SLIPWAY_REGISTRY: registry.address }],
     ["builder", {}],
-    ["ingress", { SLIPWAY_INGRESS_PORT: String(ingressPort), SLIPWAY_INGRESS_HOST: "127.0.0.1" }],
+    ["ingress", { SLIPWAY_INGRESS_PORT: String(ingressPort), SLIPWAY_INGRESS_HOST: "127.0.0.1", SLIPWAY_API_TOKEN: API_TOKEN }],
   ];
   for (const [name, env] of services) {
     const svc: RunningService = await startService(name, { ...common, ...env });
     ctx.stops.push(svc.stop);
   }
   ctx.hookUrl = `http://127.0.0.1:${ingressPort}/hook`;
+  ctx.controlUrl = `http://127.0.0.1:${ingressPort}/builds`;
   ctx.buildsUrl = `http://127.0.0.1:${projectorPort}/builds`;
 
   // A plain subscription, as `nats sub 'ci.>'` would see the system.
@@ -174,6 +189,48 @@ e2e("a failing RUN ends as BuildFailed with Docker's message; the push's other b
   assert.match(broken.error?.message ?? "", /^step #\d+ \[2\/2\] RUN echo about-to-fail .* failed: .*exit code: 3/);
   for (const b of push.filter((b) => b !== broken)) assert.is(b.status, "succeeded", b.dockerfile);
   assert.is((await builds()).length, 5);
+});
+
+e2e("build control - a retry through the API builds the same commit and Dockerfile again, with the same delivery", async () => {
+  const broken = (await builds()).find((b) => b.dockerfile === "Dockerfile_broken")!;
+  const retry = await control(`/${broken.id}/retry`);
+  assert.is(retry.status, 202, JSON.stringify(retry.json));
+  const newId = String(retry.json.buildId);
+  const again = await waitFor("the retried build's verdict", async () => {
+    const b = (await builds()).find((x) => x.id === newId);
+    return b && (b.status === "succeeded" || b.status === "failed") ? b : null;
+  });
+  assert.is(again.sha, broken.sha);
+  assert.is(again.dockerfile, "Dockerfile_broken");
+  assert.is(again.deliveryId, broken.deliveryId);
+  assert.is(again.status, "failed", "the same Dockerfile fails the same way");
+  assert.match(again.error?.message ?? "", /exit code: 3/);
+});
+
+e2e("build control - a push requested through the API builds; a running build cancelled through it ends cancelled", async () => {
+  const nonce = randomUUID().slice(0, 8);
+  ctx.git.commit({ Dockerfile_slow: `FROM ${ctx.base}\nRUN echo slow-${nonce} && sleep 60\n` }, "add a slow Dockerfile");
+  const requested = await control("", { repo: "fruty_docker-ci", ref: "master" });
+  assert.is(requested.status, 202, JSON.stringify(requested.json));
+  const deliveryId = String(requested.json.deliveryId);
+  const slow = await waitFor("the slow build running", async () => {
+    const b = (await builds()).find((x) => x.deliveryId === deliveryId && x.dockerfile === "Dockerfile_slow");
+    return b && b.status === "running" ? b : null;
+  });
+  const cancel = await control(`/${slow.id}/cancel`, { reason: "not needed" });
+  assert.is(cancel.status, 202, JSON.stringify(cancel.json));
+  const ended = await waitFor("the slow build cancelled", async () => {
+    const b = (await builds()).find((x) => x.id === slow.id);
+    return b && b.status !== "running" && b.status !== "queued" ? b : null;
+  }, 30_000);
+  assert.is(ended.status, "cancelled");
+  assert.match(ended.error?.message ?? "", "cancelled by e2e: not needed");
+  const others = await waitFor("the other builds of the requested push", async () => {
+    const mine = (await builds()).filter((x) => x.deliveryId === deliveryId && x.dockerfile !== "Dockerfile_slow");
+    return mine.length === 3 && mine.every((b) => b.status === "succeeded" || b.status === "failed") ? mine : null;
+  });
+  assert.equal(others.map((b) => `${b.dockerfile}:${b.status}`).sort(), ["Dockerfile:succeeded", "Dockerfile_broken:failed", "Dockerfile_test:succeeded"]);
+  assert.is((await control(`/${slow.id}/cancel`)).status, 409, "a finished build cannot be cancelled again");
 });
 
 e2e.run();
