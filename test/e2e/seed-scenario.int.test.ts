@@ -19,6 +19,7 @@ import {
   startTestNats,
   startTestRegistry,
   type RunningService,
+  type TestRegistry,
 } from "@slipway/stack";
 import { seenInOrder, waitFor } from "./helpers.js";
 
@@ -45,7 +46,7 @@ type BuildView = { id: string; deliveryId: string; status: string; dockerfile: s
 const e2e = suite("seed scenario");
 const ctx = {} as {
   stops: (() => Promise<unknown>)[];
-  registry: { address: string; url: string };
+  registry: TestRegistry;
   hookUrl: string;
   /** Ingress's build control API (`POST /builds`, `/builds/:id/retry|cancel`). */
   controlUrl: string;
@@ -118,13 +119,6 @@ async function builds(): Promise<BuildView[]> {
   return ((await res.json()) as { builds: BuildView[] }).builds;
 }
 
-async function manifestDigest(name: string, tag: string): Promise<string | null> {
-  const res = await fetch(`${ctx.registry.url}/v2/${name}/manifests/${tag}`, {
-    method: "HEAD",
-    headers: { Accept: "application/vnd.docker.distribution.manifest.v2+json" },
-  });
-  return res.ok ? res.headers.get("docker-content-digest") : null;
-}
 
 e2e("the seed's exact curl builds and pushes every Dockerfile", async () => {
   const res = await fetch(ctx.hookUrl, {
@@ -150,7 +144,7 @@ e2e("the seed's exact curl builds and pushes every Dockerfile", async () => {
     assert.is(b.image, `${ctx.registry.address}/${name}`);
     assert.ok(b.tags.includes("latest") && b.tags.includes(b.sha), JSON.stringify(b.tags));
     assert.match(b.digest ?? "", /^sha256:[0-9a-f]{64}$/);
-    for (const tag of b.tags) assert.is(await manifestDigest(name, tag), b.digest, `${name}:${tag}`);
+    for (const tag of b.tags) assert.is(await ctx.registry.manifestDigest(name, tag), b.digest, `${name}:${tag}`);
   }
 
   const test = done.find((b) => b.dockerfile === "Dockerfile_test")!;

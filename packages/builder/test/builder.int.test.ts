@@ -14,7 +14,7 @@ import {
   type BuildQueued,
   type Event,
 } from "@slipway/events";
-import { ensureBaseImage, ensureDockerEngine, removeLocalTags, startService, startTestNats, startTestRegistry, type RunningService } from "@slipway/stack";
+import { ensureBaseImage, ensureDockerEngine, manifestDigest, removeLocalTags, startService, startTestNats, startTestRegistry, type RunningService } from "@slipway/stack";
 import { publishQueued as publishQueuedOn, queuedBuild, storeContext as storeContextIn } from "./fixtures.js";
 
 type Started = { stop(): Promise<unknown> };
@@ -97,12 +97,6 @@ function assertChunksOrdered(chunks: { seq: number; offset: number; text: string
   });
 }
 
-async function manifestDigest(repository: string, tag: string): Promise<string | null> {
-  const res = await fetch(`${registryUrl}/v2/${repository}/manifests/${tag}`, {
-    headers: { Accept: "application/vnd.docker.distribution.manifest.v2+json" },
-  });
-  return res.ok ? res.headers.get("Docker-Content-Digest") : null;
-}
 
 test("builder - builds, tags and pushes a Dockerfile, with ordered events and logs", async () => {
   const buildId = "bok" + randomBytes(4).toString("hex");
@@ -124,7 +118,7 @@ test("builder - builds, tags and pushes a Dockerfile, with ordered events and lo
   assert.is(pushed.data.image, q.data.image);
 
   for (const tag of q.data.tags) {
-    assert.is(await manifestDigest("fruty_docker-ci_test", tag), pushed.data.digest, `registry digest of :${tag}`);
+    assert.is(await manifestDigest(registryUrl, "fruty_docker-ci_test", tag), pushed.data.digest, `registry digest of :${tag}`);
   }
   assert.ok(chunks.length >= 1);
   assertChunksOrdered(chunks);

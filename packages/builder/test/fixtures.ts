@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { ensureContextStore, publishEvent, type BuildQueued, type Event } from "@slipway/events";
+export { queuedBuild } from "@slipway/stack";
 
 /** A `git archive`-like tar holding one Dockerfile, stored in the contexts bucket under a fresh name. */
 export async function storeContext(nc: NatsConnection, dockerfile: string, contents: string): Promise<string> {
@@ -18,22 +19,6 @@ export async function storeContext(nc: NatsConnection, dockerfile: string, conte
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** A BuildQueued as git-sync would send it, for one Dockerfile of a fresh commit. */
-export function queuedBuild(buildId: string, fields: Partial<BuildQueued> & Pick<BuildQueued, "image" | "contextObject">): BuildQueued {
-  const sha = randomBytes(20).toString("hex");
-  return {
-    buildId,
-    deliveryId: `delivery-${buildId}`,
-    repo: { key: "fruty/docker-ci", name: "docker-ci", owner: "fruty" },
-    sha,
-    branch: "master",
-    dockerfile: "Dockerfile",
-    tags: [sha, "1", "master", "latest"],
-    buildNumber: 1,
-    ...fields,
-  };
 }
 
 /** Publishes it as the first event of its delivery. */

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import Docker from "dockerode";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import { STREAM_EVENTS, STREAM_LOGS, decodeEvent, ensureStreams, subjects, type BuildPhase, type Event, type EventType } from "@slipway/events";
-import { ensureBaseImage, ensureDockerEngine, runningSteps, removeLocalTags, startService, startTestNats, startTestRegistry, type RunningService, type TestNats, type TestRegistry } from "@slipway/stack";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import { STREAM_EVENTS, STREAM_LOGS, decodeEvent, subjects, type BuildPhase, type Event, type EventType } from "@slipway/events";
+import { ensureBaseImage, ensureDockerEngine, runningSteps, removeLocalTags, startService, startTestBus, startTestRegistry, type RunningService, type TestNats, type TestRegistry } from "@slipway/stack";
 import { publishQueued, queuedBuild, storeContext } from "./fixtures.js";
 import type { BuildQueued } from "@slipway/events";
 
@@ -38,12 +38,9 @@ export type Fleet = {
 export async function startFleet(): Promise<Fleet> {
   await ensureDockerEngine();
   const base = await ensureBaseImage();
-  const nats = await startTestNats();
+  const bus = await startTestBus();
+  const { nats, nc, js, jsm } = bus;
   const registry = await startTestRegistry();
-  const nc = await connect({ servers: nats.url });
-  const js = jetstream(nc);
-  const jsm = await jetstreamManager(nc);
-  await ensureStreams(jsm);
   const docker = new Docker();
   const builders: RunningService[] = [];
 
@@ -94,9 +91,8 @@ export async function startFleet(): Promise<Fleet> {
     runningSteps,
     async dispose() {
       for (const b of builders) await b.stop().catch(() => undefined);
-      await nc.close().catch(() => undefined);
       await fleet.registry.stop().catch((err: unknown) => console.error("cleanup:", err));
-      await nats.stop().catch((err: unknown) => console.error("cleanup:", err));
+      await bus.stop().catch((err: unknown) => console.error("cleanup:", err));
       await removeLocalTags(fleet.registry.address).catch((err: unknown) => console.error("cleanup:", err));
     },
   };

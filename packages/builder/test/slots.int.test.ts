@@ -40,14 +40,6 @@ test("slots - a build queued behind one longer than 3x the ack wait starts on it
   }
 });
 
-/** The digest the registry serves for `name:tag` (the manifest Docker pushed). */
-async function registryDigest(name: string, tag: string): Promise<string | null> {
-  const res = await fetch(`${fleet.registry.url}/v2/${name}/manifests/${tag}`, {
-    method: "HEAD",
-    headers: { accept: "application/vnd.docker.distribution.manifest.v2+json" },
-  });
-  return res.ok ? res.headers.get("docker-content-digest") : null;
-}
 
 test("slots - builds finishing out of order leave :latest and :<branch> on the newest push", async () => {
   const builder = await fleet.builder({ SLIPWAY_BUILD_CONCURRENCY: "2" });
@@ -69,9 +61,9 @@ test("slots - builds finishing out of order leave :latest and :<branch> on the n
     assert.is.not(pushedA.data.digest, pushedB.data.digest);
     assert.equal(pushedB.data.tags.sort(), [shaB, "2", "latest", "master"].sort());
     assert.equal(pushedA.data.tags.sort(), [shaA, "1"].sort(), "A did not move the tags B holds");
-    assert.is(await registryDigest(name, "latest"), pushedB.data.digest);
-    assert.is(await registryDigest(name, "master"), pushedB.data.digest);
-    assert.is(await registryDigest(name, "1"), pushedA.data.digest);
+    assert.is(await fleet.registry.manifestDigest(name, "latest"), pushedB.data.digest);
+    assert.is(await fleet.registry.manifestDigest(name, "master"), pushedB.data.digest);
+    assert.is(await fleet.registry.manifestDigest(name, "1"), pushedA.data.digest);
     const logA = (await fleet.logChunks(a.buildId)).map((c) => c.data.text).join("");
     assert.match(logA, ":latest not moved: a newer build");
     // OCI labels say which commit and build made the image.

@@ -1,41 +1,35 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { buildIdFor, decodeEvent, ensureStreams, eventIds, publishEvent, readBuildRecord, STREAM_EVENTS, subjects, type WebhookReceived } from "@slipway/events";
-import { createGitFixture, startService, startTestNats, type RunningService, type TestNats } from "@slipway/stack";
+import { buildIdFor, decodeEvent, eventIds, publishEvent, readBuildRecord, STREAM_EVENTS, subjects, type WebhookReceived } from "@slipway/events";
+import { createGitFixture, startService, startTestBus, type RunningService, type TestBus } from "@slipway/stack";
 
-let nats: TestNats;
+let bus: TestBus;
 let svc: RunningService;
-let nc: NatsConnection;
 let js: JetStreamClient;
 let jsm: JetStreamManager;
 const git = createGitFixture("app");
 const dataDir = mkdtempSync(join(tmpdir(), "slipway-supersede-"));
 
 test.before(async () => {
-  nats = await startTestNats();
+  bus = await startTestBus();
+  ({ js, jsm } = bus);
   // No builder runs: every queued build stays unfinished, as a busy fleet leaves them.
   svc = await startService("git-sync", {
-    SLIPWAY_NATS_URL: nats.url,
+    SLIPWAY_NATS_URL: bus.nats.url,
     SLIPWAY_GIT_URL: join(git.root, "{name}.git"),
     SLIPWAY_GIT_DATA: dataDir,
     SLIPWAY_REGISTRY: "registry.test:5000",
     SLIPWAY_AUTO_CANCEL_SUPERSEDED: "true",
   });
-  nc = await connect({ servers: nats.url });
-  jsm = await jetstreamManager(nc);
-  await ensureStreams(jsm);
-  js = jetstream(nc);
 });
 
 test.after(async () => {
-  await nc?.close();
   await svc?.stop();
-  await nats?.stop();
+  await bus?.stop();
   for (const dir of [git.root, dataDir]) rmSync(dir, { recursive: true, force: true });
 });
 

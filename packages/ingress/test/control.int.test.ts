@@ -1,24 +1,22 @@
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
 import {
   decodeEvent,
-  ensureStreams,
   eventIds,
   publishEvent,
   STREAM_EVENTS,
   subjects,
-  type BuildQueued,
   type Event,
   type EventType,
 } from "@slipway/events";
-import { freePort, startService, startTestNats, type RunningService, type TestNats } from "@slipway/stack";
+import { freePort, queuedBuild, startService, startTestBus, type RunningService, type TestBus, type TestNats } from "@slipway/stack";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
 const TOKEN = "int-token-5d41402abc4b2a76b9719d911017c592";
 const SHA = "d".repeat(40);
 
-type Ctx = { nats: TestNats; nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager; url: string; svc: RunningService };
+type Ctx = { nats: TestNats; nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager; bus: TestBus; url: string; svc: RunningService };
 let ctx: Ctx | null = null;
 
 function need(): Ctx {
@@ -27,11 +25,9 @@ function need(): Ctx {
 }
 
 test.before(async () => {
-  const nats = await startTestNats();
+  const bus = await startTestBus();
   try {
-    const nc = await connect({ servers: nats.url });
-    const jsm = await jetstreamManager(nc);
-    await ensureStreams(jsm);
+    const { nats, nc, js, jsm } = bus;
     const port = await freePort();
     const svc = await startService("ingress", {
       SLIPWAY_NATS_URL: nats.url,
@@ -41,9 +37,9 @@ test.before(async () => {
       SLIPWAY_ALLOWED_REPOS: "acme/*",
       SLIPWAY_LOG_LEVEL: "debug",
     });
-    ctx = { nats, nc, js: jetstream(nc), jsm, url: `http://127.0.0.1:${port}`, svc };
+    ctx = { nats, nc, js, jsm, bus, url: `http://127.0.0.1:${port}`, svc };
   } catch (err) {
-    await nats.stop().catch(() => undefined);
+    await bus.stop().catch(() => undefined);
     throw err;
   }
 });
@@ -51,8 +47,7 @@ test.before(async () => {
 test.after(async () => {
   if (!ctx) return;
   await ctx.svc.stop().catch(() => undefined);
-  await ctx.nc.close().catch(() => undefined);
-  await ctx.nats.stop().catch(() => undefined);
+  await ctx.bus.stop().catch(() => undefined);
 });
 
 async function post(path: string, body?: unknown, token = TOKEN): Promise<{ status: number; body: any }> {
@@ -76,20 +71,9 @@ function expectType<T extends EventType>(event: Event | null, type: T): Event<T>
   return event as Event<T>;
 }
 
-/** A BuildQueued as git-sync would store it (the pattern of builder's test fixtures). */
+/** A BuildQueued as git-sync would store it. */
 async function publishQueued(buildId: string): Promise<Event<"BuildQueued">> {
-  const data: BuildQueued = {
-    buildId,
-    deliveryId: `delivery-${buildId}`,
-    repo: { key: "acme/shop", name: "shop", owner: "acme" },
-    sha: SHA,
-    branch: "main",
-    dockerfile: "Dockerfile",
-    image: "127.0.0.1:5500/shop",
-    tags: [SHA, "3", "main"],
-    buildNumber: 3,
-    contextObject: `test/${buildId}.tar`,
-  };
+  const data = queuedBuild(buildId, { repo: { key: "acme/shop", name: "shop", owner: "acme" }, sha: SHA, branch: "main", image: "127.0.0.1:5500/shop", tags: [SHA, "3", "main"], buildNumber: 3, contextObject: `test/${buildId}.tar` });
   const { event } = await publishEvent(need().js, "BuildQueued", data, { id: eventIds.buildQueued(buildId), correlationId: data.deliveryId, causationId: null });
   return event;
 }

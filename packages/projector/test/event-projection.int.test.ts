@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { ensureStreams, publishEvent, STREAM_EVENTS, type DurableSpec } from "@slipway/events";
-import { startTestNats, waitUntil, type TestNats } from "@slipway/stack";
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { publishEvent, STREAM_EVENTS, type DurableSpec } from "@slipway/events";
+import { startTestBus, waitUntil, type TestBus, type TestNats } from "@slipway/stack";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { positionDurable } from "../src/durable-position.js";
@@ -23,7 +23,7 @@ const REPO = { key: "acme/order", name: "order", owner: "acme" };
 const SHA = "f".repeat(40);
 const buildId = (n: number) => `border${String(n).padStart(10, "0")}`;
 
-type Ctx = { nats: TestNats; nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager; dir: string };
+type Ctx = { nats: TestNats; nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager; bus: TestBus; dir: string };
 let ctx: Ctx | null = null;
 
 function need(): Ctx {
@@ -32,17 +32,13 @@ function need(): Ctx {
 }
 
 test.before(async () => {
-  const nats = await startTestNats();
-  const nc = await connect({ servers: nats.url });
-  const jsm = await jetstreamManager(nc);
-  await ensureStreams(jsm);
-  ctx = { nats, nc, js: jetstream(nc), jsm, dir: await mkdtemp(join(tmpdir(), "projector-order-int-")) };
+  const bus = await startTestBus();
+  ctx = { ...bus, bus, dir: await mkdtemp(join(tmpdir(), "projector-order-int-")) };
 });
 
 test.after(async () => {
   if (!ctx) return;
-  await ctx.nc.close().catch(() => undefined);
-  await ctx.nats.stop().catch(() => undefined);
+  await ctx.bus.stop().catch(() => undefined);
   await rm(ctx.dir, { recursive: true, force: true });
 });
 

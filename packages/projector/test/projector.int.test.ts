@@ -1,10 +1,10 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { encodeEvent, ensureStreams, publishEvent, STREAM_EVENTS } from "@slipway/events";
-import { freePort, startService, startTestNats, waitUntil, type RunningService, type TestNats } from "@slipway/stack";
+import type { JetStreamClient } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { encodeEvent, publishEvent, STREAM_EVENTS } from "@slipway/events";
+import { freePort, startService, startTestBus, waitUntil, type RunningService, type TestBus, type TestNats } from "@slipway/stack";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
@@ -17,7 +17,7 @@ const LATE_BUILD = "bint000000000002";
 const CRASH_BUILD = "bint000000000003";
 const LOG_LINES = ["Step 1/2 : FROM busybox\n", "Step 2/2 : RUN echo héllo\n", "héllo\n", "Successfully built 1234\n"];
 
-type Ctx = { nats: TestNats; nc: NatsConnection; js: JetStreamClient; dir: string; env: Record<string, string>; url: string; svc: RunningService | null };
+type Ctx = { nats: TestNats; nc: NatsConnection; js: JetStreamClient; bus: TestBus; dir: string; env: Record<string, string>; url: string; svc: RunningService | null };
 let ctx: Ctx | null = null;
 
 function need(): Ctx {
@@ -26,9 +26,8 @@ function need(): Ctx {
 }
 
 test.before(async () => {
-  const nats = await startTestNats();
-  const nc = await connect({ servers: nats.url });
-  await ensureStreams(await jetstreamManager(nc));
+  const bus = await startTestBus();
+  const { nats, nc, js } = bus;
   const dir = await mkdtemp(join(tmpdir(), "projector-int-"));
   const port = await freePort();
   const env = {
@@ -38,14 +37,13 @@ test.before(async () => {
     SLIPWAY_PROJECTOR_DATA: join(dir, "data"),
     SLIPWAY_LOGS_DIR: join(dir, "logs"),
   };
-  ctx = { nats, nc, js: jetstream(nc), dir, env, url: `http://127.0.0.1:${port}`, svc: null };
+  ctx = { nats, nc, js, bus, dir, env, url: `http://127.0.0.1:${port}`, svc: null };
 });
 
 test.after(async () => {
   if (!ctx) return;
   await ctx.svc?.stop().catch(() => undefined);
-  await ctx.nc.close().catch(() => undefined);
-  await ctx.nats.stop().catch(() => undefined);
+  await ctx.bus.stop().catch(() => undefined);
   await rm(ctx.dir, { recursive: true, force: true });
 });
 
@@ -121,7 +119,7 @@ test("projector - projects a build from events, and writes its log", async () =>
 });
 
 test("projector - a restart keeps the view, applies nothing twice, and catches up", async () => {
-  const { js, nc } = need();
+  const { js, bus } = need();
   const before = (await getJson(`/builds/${BUILD}`)).body;
   await stop();
   // Published while the projector is down.
@@ -133,7 +131,7 @@ test("projector - a restart keeps the view, applies nothing twice, and catches u
   assert.equal(after, before, "first build unchanged after restart");
   const list = (await getJson("/builds")).body.builds.map((b: { id: string }) => b.id);
   assert.equal(list, [LATE_BUILD, BUILD], "newest first");
-  const lastSeq = (await (await jetstreamManager(nc)).streams.info(STREAM_EVENTS)).state.last_seq;
+  const lastSeq = (await bus.jsm.streams.info(STREAM_EVENTS)).state.last_seq;
   await waitUntil(async () => (await getJson("/healthz")).body.checkpoint === lastSeq, 15_000, "checkpoint at the end of the stream");
 });
 

@@ -4,7 +4,8 @@
  */
 export { ensureDockerEngine, type DockerEngine, type EnsureDockerOptions } from "./infra/docker.js";
 export { startTestNats, type TestNats } from "./harness/nats.js";
-export { startTestRegistry, type TestRegistry } from "./harness/registry.js";
+export { startTestBus, queuedBuild, type TestBus } from "./harness/bus.js";
+export { startTestRegistry, manifestDigest, type TestRegistry } from "./harness/registry.js";
 export { ensureBaseImage } from "./harness/base-image.js";
 export { startService, type RunningService, type StartServiceOptions } from "./harness/service.js";
 export { createGitFixture, type GitFixture } from "./git-fixture.js";

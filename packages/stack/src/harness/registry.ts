@@ -8,8 +8,16 @@ export type TestRegistry = {
   address: string;
   /** http://127.0.0.1:PORT */
   url: string;
+  /** The digest the registry serves for `name:tag` (the manifest Docker pushed), or null when it has none. */
+  manifestDigest(name: string, tag: string): Promise<string | null>;
   stop(): Promise<void>;
 };
+
+/** HEAD of a manifest as Docker pushes it (schema 2): the registry answers with its digest. */
+export async function manifestDigest(registryUrl: string, name: string, tag: string): Promise<string | null> {
+  const res = await fetch(`${registryUrl}/v2/${name}/manifests/${tag}`, { method: "HEAD", headers: { accept: "application/vnd.docker.distribution.manifest.v2+json" } });
+  return res.ok ? res.headers.get("docker-content-digest") : null;
+}
 
 /**
  * Starts a registry on a random host port, or on `hostPort` (a test that stops a registry and
@@ -31,6 +39,7 @@ export async function startTestRegistry(options: { hostPort?: number } = {}): Pr
   return {
     address,
     url: `http://${address}`,
+    manifestDigest: (name, tag) => manifestDigest(`http://${address}`, name, tag),
     stop: async () => {
       await started.stop({ timeout: 5_000 });
     },
