@@ -114,4 +114,22 @@ test("slots - SLIPWAY_BUILD_ARGS reach every build; their values stay out of the
   }
 });
 
+test("buildkit - Dockerfiles for today's Docker build: RUN --mount=type=cache, multi-stage COPY --from; the log is plain progress", async () => {
+  const builder = await fleet.builder();
+  const nonce = randomBytes(4).toString("hex");
+  try {
+    const q = await fleet.queue(
+      `FROM ${fleet.base} AS stage\nRUN --mount=type=cache,target=/cache echo ${nonce} > /cache/n && cp /cache/n /made\nFROM ${fleet.base}\nCOPY --from=stage /made /made\nRUN cat /made\n`,
+    );
+    assert.ok(await until(pushed(q.buildId), 60_000), builder.output());
+    assert.is(await fleet.count(q.buildId, "pushed"), 1, (await fleet.last(q.buildId, "failed", "BuildFailed"))?.data.message);
+    const log = (await fleet.logChunks(q.buildId)).map((c) => c.data.text).join("");
+    assert.match(log, /^#\d+ \[stage 2\/2\] RUN --mount=type=cache/m);
+    assert.match(log, new RegExp(`^#(\\d+) \\[stage-1 3/3\\] RUN cat /made\\n(#\\1 [^\\n]*\\n)*#\\1 ${nonce}\\n`, "m"));
+    assert.not.match(log, "moby.buildkit.trace");
+  } finally {
+    await builder.stop();
+  }
+});
+
 test.run();
