@@ -14,7 +14,7 @@ import { BuilderError, BuilderErrorCode, BuildTimeoutError, classifyDockerError,
 import { appendToDockerfile, labelInstruction } from "./context-labels.js";
 import { imageLabels } from "./image-labels.js";
 import { LogStream, type LogStreamOptions } from "./log-stream.js";
-import { pushTags, type PushOutcome } from "./push-tags.js";
+import { isImmutableTag, pushTags, type PushOutcome } from "./push-tags.js";
 import type { TagGuard } from "./tag-guard.js";
 
 /** What one build job needs; passed in, so a test or another wiring can provide its own. */
@@ -182,7 +182,10 @@ async function buildFromStore(deps: BuildJobDeps, q: BuildQueued, reference: str
     readError = err;
     abort.abort();
   });
-  const cacheFrom = deps.config.cacheFromPrevious ? q.tags.filter((t) => t !== q.sha && t !== String(q.buildNumber)).map((t) => `${q.image}:${t}`) : [];
+  // A fresh builder host has no local cache: the previous image of this branch in the registry,
+  // pushed with inline cache metadata, lets it reuse layers (steps report CACHED).
+  const useCacheFrom = deps.config.cacheFromPrevious === "auto" ? backend === "buildkit" : deps.config.cacheFromPrevious;
+  const cacheFrom = useCacheFrom ? q.tags.filter((t) => !isImmutableTag(q, t)).map((t) => `${q.image}:${t}`) : [];
   const request = { dockerfile: q.dockerfile, reference, cacheFrom, abortSignal: AbortSignal.any([abort.signal, stop]) };
   const write = (text: string) => log.write(text);
   const ready = () => log.ready();

@@ -26,8 +26,12 @@ export type BuilderConfig = Readonly<{
   logMaxBytes: number;
   /** `--build-arg`s every build gets. */
   buildArgs: Readonly<Record<string, string>>;
-  /** Use the image's previous `:<branch>` and `:latest` as cache sources. */
-  cacheFromPrevious: boolean;
+  /**
+   * Use the image's previous `:<branch>` and `:latest` in the registry as cache sources. `auto`: with
+   * BuildKit (which pulls only the cache it uses, and still uses its local cache), not with the
+   * classic builder (which would then use nothing but those images, and only if pulled).
+   */
+  cacheFromPrevious: boolean | "auto";
   /** The engine's builder to use: BuildKit where the engine has it (`auto`), or one of them. */
   backend: BackendSetting;
   /** Who builds, as `BuildStarted.builder` tells operators: host and pid. */
@@ -78,7 +82,7 @@ export function loadConfig(env: Env = process.env): BuilderConfig {
     }),
     logMaxBytes: int(env, "SLIPWAY_BUILD_LOG_MAX_BYTES", 100 * 1024 * 1024, { min: 1024 }),
     buildArgs: Object.freeze(parseBuildArgs(str(env, "SLIPWAY_BUILD_ARGS", ""))),
-    cacheFromPrevious: bool(env, "SLIPWAY_BUILD_CACHE_FROM_PREVIOUS", false),
+    cacheFromPrevious: str(env, "SLIPWAY_BUILD_CACHE_FROM_PREVIOUS", "auto") === "auto" ? "auto" : bool(env, "SLIPWAY_BUILD_CACHE_FROM_PREVIOUS", false),
     backend: parseBackendSetting(str(env, "SLIPWAY_BUILDER_BACKEND", "auto")),
     builderName: `${hostname()}:${process.pid}`,
     registry: username && password ? Object.freeze({ username, password }) : null,

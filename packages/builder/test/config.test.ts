@@ -65,7 +65,8 @@ test("config - fleet defaults: slots, a lease of at most 30 s, attempts, push re
   assert.is(c.maxAttempts, 3);
   assert.equal({ ...c.pushRetry }, { retries: 5, baseDelayMs: 500, maxDelayMs: 30_000 });
   assert.is(c.logMaxBytes, 100 * 1024 * 1024);
-  assert.is(c.cacheFromPrevious, false);
+  assert.is(c.cacheFromPrevious, "auto");
+  assert.is(loadConfig({ SLIPWAY_BUILD_CACHE_FROM_PREVIOUS: "false" }).cacheFromPrevious, false);
   assert.throws(() => loadConfig({ SLIPWAY_BUILD_ACK_WAIT_SECONDS: "60" }), /SLIPWAY_BUILD_ACK_WAIT_SECONDS.*1 to 30/);
   assert.throws(() => loadConfig({ SLIPWAY_BUILD_CONCURRENCY: "0" }), /SLIPWAY_BUILD_CONCURRENCY/);
   assert.throws(() => loadConfig({ SLIPWAY_BUILD_CACHE_FROM_PREVIOUS: "maybe" }), /expected true or false/);

@@ -132,4 +132,30 @@ test("buildkit - Dockerfiles for today's Docker build: RUN --mount=type=cache, m
   }
 });
 
+test("buildkit - on an engine with an empty local cache, a build of an unchanged Dockerfile reuses the registry's layers: its steps are CACHED", async () => {
+  const builder = await fleet.builder();
+  const name = `cache-${randomBytes(4).toString("hex")}`;
+  const image = `${fleet.registry.address}/${name}`;
+  const dockerfile = `FROM ${fleet.base}\nRUN echo ${randomBytes(4).toString("hex")} > /a && sleep 1\nRUN echo second > /b\n`;
+  try {
+    const shaA = randomBytes(20).toString("hex");
+    const first = await fleet.queue(dockerfile, { image, sha: shaA, buildNumber: 1, tags: [shaA, "1", "master", "latest"] });
+    assert.ok(await until(pushed(first.buildId), 60_000), builder.output());
+    assert.is(await fleet.count(first.buildId, "pushed"), 1);
+    // A fresh builder host: none of the image's tags, no build cache.
+    for (const tag of first.tags) await fleet.docker.getImage(`${image}:${tag}`).remove({ force: true });
+    await fleet.docker.pruneBuilder();
+
+    const shaB = randomBytes(20).toString("hex");
+    const second = await fleet.queue(dockerfile, { image, sha: shaB, buildNumber: 2, tags: [shaB, "2", "master", "latest"] });
+    assert.ok(await until(pushed(second.buildId), 60_000), builder.output());
+    const log = (await fleet.logChunks(second.buildId)).map((c) => c.data.text).join("");
+    assert.match(log, `importing cache manifest from ${image}:master`);
+    assert.match(log, /^#(\d+) \[2\/3\] RUN echo [0-9a-f]+ > \/a && sleep 1\n#\1 CACHED$/m);
+    assert.match(log, /^#(\d+) \[3\/3\] RUN echo second > \/b\n(#\1 [^\n]*\n)*#\1 CACHED$/m);
+  } finally {
+    await builder.stop();
+  }
+});
+
 test.run();
