@@ -24,6 +24,8 @@ export type Fleet = {
   builder(env?: Record<string, string>): Promise<RunningService>;
   /** Stores a one-Dockerfile context and queues its build; returns the BuildQueued data. */
   queue(dockerfile: string, fields?: Partial<BuildQueued>): Promise<BuildQueued>;
+  /** A check for `until`: the build has its verdict (pushed or failed). */
+  ended(buildId: string): () => Promise<boolean>;
   /** How many events of `phase` the stream holds for the build. */
   count(buildId: string, phase: BuildPhase): Promise<number>;
   /** The newest stored event of `phase` for the build, if any. */
@@ -64,6 +66,7 @@ export async function startFleet(): Promise<Fleet> {
       await publishQueued(js, data);
       return data;
     },
+    ended: (buildId) => async () => (await fleet.count(buildId, "pushed")) + (await fleet.count(buildId, "failed")) > 0,
     async count(buildId, phase) {
       const subject = subjects.build(buildId, phase);
       const info = await jsm.streams.info(STREAM_EVENTS, { subjects_filter: subject });
