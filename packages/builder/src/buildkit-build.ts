@@ -56,7 +56,7 @@ export async function buildWithBuildKit(docker: Docker, req: BuildKitRequest, on
   };
   const summary = await follow(output, onText, ready, interpret);
   if (summary.error) {
-    const step = progress.failedStep;
+    const step = progress.blamedStep;
     throw new DockerBuildError(step ? `step #${step.number} ${step.name} failed: ${summary.error.message}` : summary.error.message);
   }
   if (summary.imageId) return summary.imageId;

@@ -3,6 +3,9 @@ import type { StatusResponse, Timestamp, Vertex } from "./buildkit-trace.js";
 /** One step of the build as plain progress names it: `#5 [2/3] RUN make`. */
 export type Step = { number: number; name: string };
 
+/** Vertex names of Dockerfile instructions: `[2/3] RUN make`, `[builder 1/4] FROM ...`. */
+const DOCKERFILE_STEP = /^\[(?:[^\]\s]+ )?\d+\/\d+\] /;
+
 function seconds(t: Timestamp): number {
   return t.seconds + t.nanos / 1e9;
 }
@@ -28,10 +31,22 @@ export class PlainProgress {
   /** Partial output lines per vertex, until their newline arrives. */
   private readonly partial = new Map<string, string>();
   private failed: Step | null = null;
+  /** Steps started and not finished, in start order. */
+  private readonly running = new Map<string, Step>();
 
-  /** The step that reported an error first, if any. */
+  /** The Dockerfile step that reported an error first, if any. */
   get failedStep(): Step | null {
     return this.failed;
+  }
+
+  /**
+   * The step a build error belongs to: the one that reported it, else the last Dockerfile step
+   * (`[2/3] RUN ...`, `[stage 1/2] ...`) still running: the engine may send its final error
+   * without a status naming the failing step, and helper vertexes (`importing cache manifest`)
+   * may never finish.
+   */
+  get blamedStep(): Step | null {
+    return this.failed ?? [...this.running.values()].filter((s) => DOCKERFILE_STEP.test(s.name)).pop() ?? null;
   }
 
   /** The text one status adds to the log. */
@@ -72,9 +87,13 @@ export class PlainProgress {
     let out = "";
     if (v.started || v.cached || v.error) out += this.header(v.digest);
     const n = this.number(v.digest);
+    if (v.started && !v.completed && !v.error) this.running.set(v.digest, { number: n, name: v.name || this.names.get(v.digest) || "" });
+    else this.running.delete(v.digest);
     if (v.error) {
       out += this.flush(v.digest) + `#${n} ERROR: ${v.error}\n`;
-      this.failed ??= { number: n, name: v.name || this.names.get(v.digest) || "" };
+      // Only a Dockerfile step fails the build: a helper's error (a cache source not found yet) does not.
+      const name = v.name || this.names.get(v.digest) || "";
+      if (DOCKERFILE_STEP.test(name)) this.failed ??= { number: n, name };
       this.finished.add(v.digest);
     } else if (v.cached && v.completed) {
       out += `#${n} CACHED\n`;

@@ -62,4 +62,16 @@ test("plain progress - output clipped by the engine's BuildKit gets a hint at th
   assert.match(out, "#1 [output clipped, log limit 2MiB reached]\nslipway: the engine's BuildKit clipped this step's output; for whole logs of chatty builds use SLIPWAY_BUILDER_BACKEND=legacy");
 });
 
+test("plain progress - an error that comes before its step's status is blamed on the step still running", () => {
+  const p = new PlainProgress();
+  p.push(status({ vertexes: [vertex("a", "[1/2] FROM busybox", { cached: true, started: ts(1), completed: ts(1) })] }));
+  p.push(status({ vertexes: [vertex("b", "[2/2] RUN exit 3", { started: ts(2) })] }));
+  p.push(status({ vertexes: [vertex("c", "importing cache manifest from 127.0.0.1:5500/app:main", { started: ts(2) })] }));
+  p.push(status({ vertexes: [vertex("d", "importing cache manifest from 127.0.0.1:5500/app:latest", { started: ts(2), completed: ts(2), error: "not found" })] }));
+  assert.is(p.failedStep, null);
+  assert.equal(p.blamedStep, { number: 2, name: "[2/2] RUN exit 3" });
+  p.push(status({ vertexes: [vertex("b", "[2/2] RUN exit 3", { started: ts(2), completed: ts(3) })] }));
+  assert.is(p.blamedStep, null, "a finished step is not blamed");
+});
+
 test.run();
