@@ -78,8 +78,8 @@ export class LogStream {
   private outputBytes = 0;
   private truncated = false;
   private cancelTimer: (() => void) | null = null;
-  /** Chunks cut but not yet handed to `send`. */
-  private readonly waiting: LogChunk[] = [];
+  /** Chunks cut but not yet handed to `send`, with their UTF-8 size. */
+  private readonly waiting: { chunk: LogChunk; size: number }[] = [];
   private inFlight = 0;
   /** Bytes cut but not yet confirmed by `send`. */
   private unconfirmedBytes = 0;
@@ -178,7 +178,7 @@ export class LogStream {
     this.pendingBytes = 0;
     for (const text of pieces) {
       const size = Buffer.byteLength(text, "utf8");
-      this.waiting.push({ seq: this.nextSeq++, offset: this.nextOffset, text });
+      this.waiting.push({ chunk: { seq: this.nextSeq++, offset: this.nextOffset, text }, size });
       this.nextOffset += size;
       this.unconfirmedBytes += size;
     }
@@ -188,8 +188,7 @@ export class LogStream {
   /** Hands waiting chunks to `send`, in order, keeping at most `window` unconfirmed. */
   private pump(): void {
     while (!this.failure && this.inFlight < this.options.window && this.waiting.length > 0) {
-      const chunk = this.waiting.shift()!;
-      const size = Buffer.byteLength(chunk.text, "utf8");
+      const { chunk, size } = this.waiting.shift()!;
       this.inFlight++;
       this.send(chunk).then(
         () => {

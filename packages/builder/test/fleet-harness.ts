@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import Docker from "dockerode";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
-import { STREAM_EVENTS, STREAM_LOGS, decodeEvent, subjects, type BuildPhase, type Event, type EventType } from "@slipway/events";
+import { STREAM_EVENTS, STREAM_LOGS, decodeEvent, lastBuildEvent, subjects, type BuildPhase, type Event, type EventType } from "@slipway/events";
 import { ensureBaseImage, ensureDockerEngine, runningSteps, removeLocalTags, startService, startTestBus, startTestRegistry, type RunningService, type TestNats, type TestRegistry } from "@slipway/stack";
 import { publishQueued, queuedBuild, storeContext } from "./fixtures.js";
 import type { BuildQueued } from "@slipway/events";
@@ -73,9 +73,8 @@ export async function startFleet(): Promise<Fleet> {
       return info.state.subjects?.[subject] ?? 0;
     },
     async last(buildId, phase, type) {
-      const stored = await jsm.streams.getMessage(STREAM_EVENTS, { last_by_subj: subjects.build(buildId, phase) });
-      if (!stored) return null;
-      const event = decodeEvent(stored.data);
+      const event = await lastBuildEvent(jsm, buildId, phase);
+      if (!event) return null;
       if (event.type !== type) throw new Error(`expected ${type} on ${phase}, found ${event.type}`);
       return event as Event<typeof type>;
     },

@@ -1,5 +1,6 @@
 import type { JetStreamManager } from "@nats-io/jetstream";
 import { decodeEvent } from "./codec.js";
+import type { Event } from "./envelope.js";
 import type { BuildCancelRequested } from "./schemas/build.js";
 import { STREAM_EVENTS } from "./streams.js";
 import { BuildPhase, subjects } from "./subjects.js";
@@ -33,11 +34,16 @@ export async function readBuildRecord(jsm: JetStreamManager, buildId: string): P
   const terminal = TERMINAL_PHASES.find((phase) => count(phase) > 0) ?? null;
   let cancelRequest: BuildCancelRequested | null = null;
   if (count(BuildPhase.cancelRequested) > 0) {
-    const stored = await jsm.streams.getMessage(STREAM_EVENTS, { last_by_subj: subjects.build(buildId, BuildPhase.cancelRequested) });
-    const event = stored ? decodeEvent(stored.data) : null;
+    const event = await lastBuildEvent(jsm, buildId, BuildPhase.cancelRequested);
     if (event?.type === "BuildCancelRequested") cancelRequest = event.data;
   }
   return { terminal, started: count(BuildPhase.started), handedBack: count(BuildPhase.handedBack), cancelRequest };
+}
+
+/** The newest stored event of one phase of a build (decoded and checked), or null when none is stored. */
+export async function lastBuildEvent(jsm: JetStreamManager, buildId: string, phase: BuildPhase): Promise<Event | null> {
+  const stored = await jsm.streams.getMessage(STREAM_EVENTS, { last_by_subj: subjects.build(buildId, phase) });
+  return stored ? decodeEvent(stored.data) : null;
 }
 
 /** Attempts that count against the limit: every start except those handed back by a graceful stop. */

@@ -1,11 +1,10 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import {
   BuildPhase,
-  decodeEvent,
+  lastBuildEvent,
   InvalidEventError,
   publishEvent,
   readBuildRecord,
-  STREAM_EVENTS,
   subjects,
   type Event,
   type TerminalPhase,
@@ -32,9 +31,8 @@ export type ControlStore = {
 export function jetStreamControlStore(js: JetStreamClient, jsm: JetStreamManager): ControlStore {
   return {
     async queued(buildId) {
-      const stored = await jsm.streams.getMessage(STREAM_EVENTS, { last_by_subj: subjects.build(buildId, BuildPhase.queued) });
-      if (!stored) return null;
-      const event = decodeEvent(stored.data);
+      const event = await lastBuildEvent(jsm, buildId, BuildPhase.queued);
+      if (!event) return null;
       if (event.type !== "BuildQueued") throw new InvalidEventError(`${subjects.build(buildId, BuildPhase.queued)} holds a ${event.type}`);
       return event;
     },

@@ -27,7 +27,6 @@ export type EnsureDockerOptions = {
 
 let pending: Promise<DockerEngine> | undefined;
 
-
 /**
  * Makes sure a Docker engine answers: pings it, and if nothing answers starts `dockerd` detached
  * (it outlives this process, so later runs reuse it) and waits up to 60 s for the ping. Calls in
