@@ -1,19 +1,22 @@
 /**
  * One push on an idle system: webhook -> every tag pushed (ImagePushed: sha, build number, branch,
  * latest), against bench/baseline/build-one.sh building and pushing the same four tags one by one.
- * Pairs alternate (slipway, baseline); every build commits fresh stamp content, and the two sides
- * use their own repos, so neither hits the other's layer cache. One unmeasured warm-up each first
- * (the first push of a repo clones it; later ones fetch, on both sides).
+ * The script runs with the legacy builder (what `docker build` gives a script on this engine) and,
+ * when this machine's CLI can do it, again with `DOCKER_BUILDKIT=1`. Rounds alternate the sides;
+ * every build commits fresh stamp content, and each side uses its own repo, so none hits another's
+ * layer cache. One unmeasured warm-up each first (the first push of a repo clones it; later ones
+ * fetch, on every side).
  *
  *   node --import tsx bench/one-push.ts [--pairs 10] [--builders 2] [--concurrency 2] [--gap-ms 500]
- *                                       [--baseline-labels]  (the baseline adds slipway's six image labels)
+ *                                       [--backend auto|buildkit|legacy]  (slipway's builder backend)
+ *                                       [--baseline-labels]  (the script adds slipway's six image labels)
  *
- * Goal: median(slipway / baseline) <= 1.0.
+ * Goal: median(slipway / script) <= 1.0 against each script.
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
-import { runBaseline, type BaselineEnv, type BaselineTiming } from "./lib/baseline.js";
+import { runBaseline, scriptBuildKitUnavailable, type BaselineEnv, type BaselineTiming } from "./lib/baseline.js";
 import { sendPush } from "./lib/hook.js";
 import { createRepo, expectedTags, missingTags, nonce, stampDockerfile, type BenchRepo } from "./lib/repos.js";
 import { median, printResult, round, seconds, table, verdict } from "./lib/report.js";
@@ -28,6 +31,7 @@ const { values: args } = parseArgs({
     builders: { type: "string", default: "2" },
     concurrency: { type: "string", default: "2" },
     "gap-ms": { type: "string", default: "500" },
+    backend: { type: "string", default: "auto" },
     "baseline-labels": { type: "boolean", default: false },
     timeout: { type: "string", default: "300" },
   },
@@ -44,6 +48,8 @@ const builders = whole("builders", args.builders);
 const concurrency = whole("concurrency", args.concurrency);
 const gapMs = whole("gap-ms", args["gap-ms"], 0);
 const timeoutMs = whole("timeout", args.timeout) * 1000;
+const backend = args.backend;
+if (!["auto", "buildkit", "legacy"].includes(backend)) throw new Error(`--backend must be auto, buildkit or legacy, got ${JSON.stringify(backend)}`);
 
 type Side = { repo: BenchRepo; builds: number; label: string };
 
@@ -76,62 +82,88 @@ async function baselineOnce(system: System, env: BaselineEnv, side: Side): Promi
 }
 
 async function main(): Promise<void> {
-  type Pair = { slipwayMs: number; baselineMs: number; ratio: number; s: BuildRecord; b: BaselineTiming };
-  const results: Pair[] = [];
-  await withSystem({ builders, concurrency }, async (system) => {
+  type Round = { slipwayMs: number; legacyMs: number; buildkitMs?: number; s: BuildRecord; b: BaselineTiming };
+  const results: Round[] = [];
+  const buildkitMissing = await scriptBuildKitUnavailable();
+  if (buildkitMissing) console.error(`[one-push] the script with DOCKER_BUILDKIT=1 does not run here (${buildkitMissing}): legacy script only`);
+  await withSystem({ builders, concurrency, backend }, async (system) => {
     const watcher = await BuildWatcher.start(system.natsUrl);
     const run = nonce(3);
-    const slipway: Side = { repo: createRepo(system.gitRoot, `one-${run}-s`), builds: 0, label: "slipway" };
-    const baseline: Side = { repo: createRepo(system.gitRoot, `one-${run}-b`), builds: 0, label: "baseline" };
+    const side = (suffix: string, label: string): Side => ({ repo: createRepo(system.gitRoot, `one-${run}-${suffix}`), builds: 0, label });
+    const slipway = side("s", "slipway");
+    const legacy = side("b", "script");
+    const buildkit = buildkitMissing ? null : side("k", "script-buildkit");
     const env: BaselineEnv = { gitRoot: system.gitRoot, mirrors: join(system.work, "baseline-mirrors"), registry: system.registry.address, labels: args["baseline-labels"] };
+    const buildkitEnv: BaselineEnv = { ...env, buildkit: true };
     try {
-      console.error("[one-push] warm-up (first push clones, on both sides)");
+      console.error("[one-push] warm-up (first push clones, on every side)");
       await slipwayOnce(system, watcher, slipway);
-      await baselineOnce(system, env, baseline);
+      await baselineOnce(system, env, legacy);
+      if (buildkit) await baselineOnce(system, buildkitEnv, buildkit);
       for (let i = 1; i <= pairs; i++) {
         await sleep(gapMs);
         const s = await slipwayOnce(system, watcher, slipway);
         await sleep(gapMs);
-        const b = await baselineOnce(system, env, baseline);
-        results.push({ slipwayMs: s.ms, baselineMs: b.ms, ratio: s.ms / b.ms, s: s.build, b: b.job });
-        console.error(`[one-push] pair ${i}/${pairs}: slipway ${seconds(s.ms)} s, baseline ${seconds(b.ms)} s, ratio ${(s.ms / b.ms).toFixed(3)}`);
+        const b = await baselineOnce(system, env, legacy);
+        let k: number | undefined;
+        if (buildkit) {
+          await sleep(gapMs);
+          k = (await baselineOnce(system, buildkitEnv, buildkit)).ms;
+        }
+        results.push({ slipwayMs: s.ms, legacyMs: b.ms, ...(k !== undefined ? { buildkitMs: k } : {}), s: s.build, b: b.job });
+        const vsK = k !== undefined ? `, script+BuildKit ${seconds(k)} s (ratio ${(s.ms / k).toFixed(3)})` : "";
+        console.error(`[one-push] round ${i}/${pairs}: slipway ${seconds(s.ms)} s, script ${seconds(b.ms)} s (ratio ${(s.ms / b.ms).toFixed(3)})${vsK}`);
       }
     } finally {
       await watcher.close();
     }
   });
 
-  const at = (p: Pair, from: keyof BuildRecord["at"], to: keyof BuildRecord["at"]) => round((p.s.at[to] ?? NaN) - (p.s.at[from] ?? NaN));
-  console.log(`\none-push: webhook -> 4 tags pushed, ${pairs} pairs; slipway ${builders} builder(s) x ${concurrency}${args["baseline-labels"] ? "; baseline with slipway's labels" : ""}\n`);
+  const at = (r: Round, from: keyof BuildRecord["at"], to: keyof BuildRecord["at"]) => round((r.s.at[to] ?? NaN) - (r.s.at[from] ?? NaN));
+  const withK = buildkitMissing === null;
+  console.log(
+    `\none-push: webhook -> 4 tags pushed, ${pairs} rounds; slipway ${builders} builder(s) x ${concurrency}, backend ${backend}${args["baseline-labels"] ? "; script with slipway's labels" : ""}\n`,
+  );
   console.log(
     table([
-      ["pair", "slipway s", "baseline s", "ratio", "s: sync/wait/build/push ms", "b: fetch/build/push ms"],
-      ...results.map((p, i) => [
+      ["round", "slipway s", "script s", "ratio", ...(withK ? ["script+BK s", "ratio"] : []), "s: sync/wait/build/push ms", "script: fetch/build/push ms"],
+      ...results.map((r, i) => [
         i + 1,
-        seconds(p.slipwayMs),
-        seconds(p.baselineMs),
-        p.ratio.toFixed(3),
-        `${at(p, "webhook", "queued")}/${at(p, "queued", "started")}/${at(p, "started", "built")}/${at(p, "built", "pushed")}`,
-        `${p.b.fetchMs}/${p.b.buildMs}/${p.b.pushMs}`,
+        seconds(r.slipwayMs),
+        seconds(r.legacyMs),
+        (r.slipwayMs / r.legacyMs).toFixed(3),
+        ...(withK ? [seconds(r.buildkitMs!), (r.slipwayMs / r.buildkitMs!).toFixed(3)] : []),
+        `${at(r, "webhook", "queued")}/${at(r, "queued", "started")}/${at(r, "started", "built")}/${at(r, "built", "pushed")}`,
+        `${r.b.fetchMs}/${r.b.buildMs}/${r.b.pushMs}`,
       ]),
     ]),
   );
   const slipwayMedian = median(results.map((r) => r.slipwayMs));
-  const baselineMedian = median(results.map((r) => r.baselineMs));
-  const ratioMedian = median(results.map((r) => r.ratio));
-  console.log(`\nmedian: slipway ${seconds(slipwayMedian)} s, baseline ${seconds(baselineMedian)} s, ratio ${ratioMedian.toFixed(3)} (goal <= ${GOAL}: ${verdict(ratioMedian <= GOAL)})\n`);
+  const legacyMedian = median(results.map((r) => r.legacyMs));
+  const legacyRatio = median(results.map((r) => r.slipwayMs / r.legacyMs));
+  const buildkitMedian = withK ? median(results.map((r) => r.buildkitMs!)) : null;
+  const buildkitRatio = withK ? median(results.map((r) => r.slipwayMs / r.buildkitMs!)) : null;
+  const met = legacyRatio <= GOAL && (buildkitRatio === null || buildkitRatio <= GOAL);
+  console.log(`\nmedian: slipway ${seconds(slipwayMedian)} s, script (legacy builder) ${seconds(legacyMedian)} s, ratio ${legacyRatio.toFixed(3)} (goal <= ${GOAL}: ${verdict(legacyRatio <= GOAL)})`);
+  if (buildkitRatio !== null) console.log(`median: script with DOCKER_BUILDKIT=1 ${seconds(buildkitMedian!)} s, ratio ${buildkitRatio.toFixed(3)} (goal <= ${GOAL}: ${verdict(buildkitRatio <= GOAL)})`);
+  else console.log(`script with DOCKER_BUILDKIT=1: not measured, this CLI cannot run it (${buildkitMissing})`);
+  console.log("");
   printResult({
     bench: "one-push",
-    pairs,
+    rounds: pairs,
     builders,
     concurrency,
+    backend,
     baselineLabels: args["baseline-labels"],
     goal: GOAL,
     slipwayMedianMs: round(slipwayMedian),
-    baselineMedianMs: round(baselineMedian),
-    medianRatio: round(ratioMedian, 3),
-    met: ratioMedian <= GOAL,
-    runs: results.map((r) => ({ slipwayMs: round(r.slipwayMs), baselineMs: round(r.baselineMs), ratio: round(r.ratio, 3) })),
+    scriptMedianMs: round(legacyMedian),
+    medianRatio: round(legacyRatio, 3),
+    scriptBuildKitMedianMs: buildkitMedian === null ? null : round(buildkitMedian),
+    medianRatioBuildKit: buildkitRatio === null ? null : round(buildkitRatio, 3),
+    scriptBuildKitUnavailable: buildkitMissing,
+    met,
+    runs: results.map((r) => ({ slipwayMs: round(r.slipwayMs), scriptMs: round(r.legacyMs), ...(r.buildkitMs !== undefined ? { scriptBuildKitMs: round(r.buildkitMs) } : {}) })),
   });
 }
 

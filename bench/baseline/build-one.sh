@@ -9,6 +9,8 @@
 #      BASELINE_MIRRORS   folder for this script's mirrors
 #      BASELINE_REGISTRY  host:port of the registry
 #      BASELINE_BRANCH    default master; BASELINE_LOG  where docker build's output goes (/dev/null)
+#      BASELINE_BUILDKIT=1  build with `DOCKER_BUILDKIT=1` (needs the buildx CLI plugin on Docker 23+
+#                         and Debian's docker.io); default 0, the legacy builder most scripts here get
 #      BASELINE_LABELS=1  add the six labels slipway's builder adds (OCI revision/source/created/
 #                         version, build id, Dockerfile): the legacy builder runs one LABEL step each
 # Prints one line: baseline name=... fetch_ms=... build_ms=... push_ms=... total_ms=...
@@ -34,8 +36,7 @@ if [ "${BASELINE_LABELS:-0}" = 1 ]; then
     labels+=(--label "$kv")
   done
 fi
-# The legacy builder, as slipway's builder uses through the Engine API.
-git -C "$mirror" archive --format=tar "$sha" | DOCKER_BUILDKIT=0 docker build "${labels[@]}" --rm --force-rm -t "$image:$sha" - >"${BASELINE_LOG:-/dev/null}" 2>&1
+git -C "$mirror" archive --format=tar "$sha" | DOCKER_BUILDKIT="${BASELINE_BUILDKIT:-0}" docker build "${labels[@]}" --rm --force-rm -t "$image:$sha" - >"${BASELINE_LOG:-/dev/null}" 2>&1
 t2=$(ms)
 for tag in "$number" "$branch" latest; do docker tag "$image:$sha" "$image:$tag"; done
 for tag in "$sha" "$number" "$branch" latest; do docker push --quiet "$image:$tag" >/dev/null; done

@@ -15,6 +15,8 @@ export type BaselineEnv = {
   log?: string;
   /** Add the six labels slipway's builder adds (a diagnostic: the legacy builder runs one step per label). */
   labels?: boolean;
+  /** `DOCKER_BUILDKIT=1 docker build` instead of the legacy builder. */
+  buildkit?: boolean;
 };
 
 export type BaselineJob = { name: string; sha: string; buildNumber: number };
@@ -26,7 +28,7 @@ export type BaselineRun = { wallMs: number; jobs: BaselineTiming[] };
 
 function prepareEnv(b: BaselineEnv): NodeJS.ProcessEnv {
   mkdirSync(b.mirrors, { recursive: true });
-  return { ...process.env, BASELINE_GIT_ROOT: b.gitRoot, BASELINE_MIRRORS: b.mirrors, BASELINE_REGISTRY: b.registry, BASELINE_LOG: b.log ?? "/dev/null", BASELINE_LABELS: b.labels ? "1" : "0" };
+  return { ...process.env, BASELINE_GIT_ROOT: b.gitRoot, BASELINE_MIRRORS: b.mirrors, BASELINE_REGISTRY: b.registry, BASELINE_LOG: b.log ?? "/dev/null", BASELINE_LABELS: b.labels ? "1" : "0", BASELINE_BUILDKIT: b.buildkit ? "1" : "0" };
 }
 
 function parseTimings(stdout: string): BaselineTiming[] {
@@ -64,4 +66,19 @@ export async function runBaseline(env: BaselineEnv, jobs: BaselineJob[], paralle
   const timings = parseTimings(res.stdout);
   if (timings.length !== jobs.length) throw new Error(`baseline: ${timings.length} of ${jobs.length} jobs reported:\n${res.stdout}\n${res.stderr}`);
   return { wallMs, jobs: timings };
+}
+
+/**
+ * Whether `DOCKER_BUILDKIT=1 docker build` works with this machine's CLI: a one-file build from
+ * scratch. Returns null when it does, else the CLI's first line of complaint.
+ */
+export async function scriptBuildKitUnavailable(): Promise<string | null> {
+  const dockerfile = "FROM scratch\nLABEL probe=1\n";
+  const res = await run("docker", ["build", "-q", "-"], { ...process.env, DOCKER_BUILDKIT: "1" }, dockerfile);
+  if (res.code === 0) {
+    const id = res.stdout.trim();
+    if (id) await run("docker", ["image", "rm", id], process.env, "");
+    return null;
+  }
+  return (res.stderr.trim().split("\n")[0] ?? "").replace(/^ERROR:\s*/, "") || `exit ${res.code}`;
 }

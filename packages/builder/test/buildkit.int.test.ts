@@ -75,4 +75,56 @@ test("buildkit - a RUN --mount=type=cache directory persists between builds of t
   }
 });
 
+/**
+ * The Dockerfile frontend built into the engine decides these: Docker 23 and later bundle
+ * dockerfile 1.4+, which has `COPY --link` and heredocs; 20.10's built-in frontend has neither
+ * (a `# syntax=` line could fetch a newer one, but that needs a pull). Where they are missing,
+ * the build must fail as a person can read it: stage build, the step, the frontend's reason.
+ */
+async function frontendHasLinkAndHeredocs(): Promise<boolean> {
+  const version = await fleet.docker.version();
+  return Number(version.Version.split(".")[0]) >= 23;
+}
+
+test("buildkit - COPY --link builds where the engine's frontend has it, and fails naming the line and the flag where it does not", async () => {
+  const builder = await fleet.builder();
+  const nonce = randomBytes(4).toString("hex");
+  try {
+    const q = await fleet.queue(`FROM ${fleet.base} AS made\nRUN echo ${nonce} > /made\nFROM ${fleet.base}\nCOPY --link --from=made /made /made\nRUN cat /made\n`);
+    assert.ok(await until(fleet.ended(q.buildId), 60_000), builder.output());
+    const log = (await fleet.logChunks(q.buildId)).map((c) => c.data.text).join("");
+    if (await frontendHasLinkAndHeredocs()) {
+      assert.is(await fleet.count(q.buildId, "pushed"), 1, (await fleet.last(q.buildId, "failed", "BuildFailed"))?.data.message);
+      assert.match(log, new RegExp(`^#\\d+ ${nonce}$`, "m"));
+    } else {
+      const failed = await fleet.last(q.buildId, "failed", "BuildFailed");
+      assert.is(failed?.data.stage, "build");
+      assert.match(failed?.data.message ?? "", /dockerfile parse error line 4: Unknown flag: link/, failed?.data.message);
+    }
+  } finally {
+    await builder.stop();
+  }
+});
+
+test("buildkit - a RUN heredoc builds where the engine's frontend has it, and fails naming the line where it does not", async () => {
+  const builder = await fleet.builder();
+  const nonce = randomBytes(4).toString("hex");
+  try {
+    const q = await fleet.queue(`FROM ${fleet.base}\nRUN <<EOF\necho ${nonce} > /made\ncat /made\nEOF\n`);
+    assert.ok(await until(fleet.ended(q.buildId), 60_000), builder.output());
+    const log = (await fleet.logChunks(q.buildId)).map((c) => c.data.text).join("");
+    if (await frontendHasLinkAndHeredocs()) {
+      assert.is(await fleet.count(q.buildId, "pushed"), 1, (await fleet.last(q.buildId, "failed", "BuildFailed"))?.data.message);
+      assert.match(log, new RegExp(`^#\\d+ ${nonce}$`, "m"));
+    } else {
+      const failed = await fleet.last(q.buildId, "failed", "BuildFailed");
+      assert.is(failed?.data.stage, "build");
+      // The frontend reads the heredoc's first body line as the next instruction.
+      assert.match(failed?.data.message ?? "", /dockerfile parse error line 3: unknown instruction: ECHO/i, failed?.data.message);
+    }
+  } finally {
+    await builder.stop();
+  }
+});
+
 test.run();
