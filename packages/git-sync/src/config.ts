@@ -15,6 +15,8 @@ export type GitSyncConfig = Readonly<{
   registry: string;
   /** null = every repo allowed; checked again here, so nothing unlisted is ever cloned. */
   allowedRepos: RepoAllowList | null;
+  /** Name images `<owner>/<repo>` for pushes that name an owner, so owners never share a name. */
+  imageOwnerPrefix: boolean;
   /** Ask to cancel the unfinished build a newer push of the same repo, branch and Dockerfile supersedes. */
   autoCancelSuperseded: boolean;
 }>;
@@ -31,6 +33,7 @@ export function loadConfig(env: Env = process.env): GitSyncConfig {
     dataDir: resolve(str(env, "SLIPWAY_GIT_DATA", ".slipway/git-sync")),
     registry,
     allowedRepos: allowedRepos(env),
+    imageOwnerPrefix: bool(env, "SLIPWAY_IMAGE_OWNER_PREFIX", false),
     autoCancelSuperseded: bool(env, "SLIPWAY_AUTO_CANCEL_SUPERSEDED", false),
   });
 }

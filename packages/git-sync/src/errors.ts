@@ -13,6 +13,15 @@ export const SyncErrorCode = {
 } as const;
 export type SyncErrorCode = (typeof SyncErrorCode)[keyof typeof SyncErrorCode];
 
+/** Codes of a Dockerfile's `BuildFailed` stage `naming`: the push synced, this image is not built. */
+export const NamingErrorCode = {
+  /** No valid image name can be made from the repository and Dockerfile. */
+  Invalid: "IMAGE_NAME_INVALID",
+  /** Another repository claimed the name first. */
+  Taken: "IMAGE_NAME_TAKEN",
+} as const;
+export type NamingErrorCode = (typeof NamingErrorCode)[keyof typeof NamingErrorCode];
+
 export class SyncError extends SlipwayError {
   override name = "SyncError";
   constructor(

@@ -3,6 +3,7 @@ import { Kvm } from "@nats-io/kv";
 import { consumeEvents, durables, ensureContextStore, ensureDurable, ensureStreams, watchExhausted, withHeartbeat } from "@slipway/events";
 import { connectNats, type Logger } from "@slipway/service-kit";
 import type { GitSyncConfig } from "./config.js";
+import { IMAGE_NAME_OWNERS_BUCKET } from "./image-claims.js";
 import { redactUrl } from "./redact.js";
 import { LATEST_BUILDS_BUCKET } from "./supersede.js";
 import { syncWebhook } from "./sync-webhook.js";
@@ -21,8 +22,9 @@ export async function startGitSync(config: GitSyncConfig, logger: Logger): Promi
   const kvm = new Kvm(nc);
   const counters = await kvm.create(COUNTERS_BUCKET, { history: 1 });
   const deliveries = await kvm.create(DELIVERIES_BUCKET, { history: 1, ttl: 7 * DAY_MS });
+  const imageOwners = await kvm.create(IMAGE_NAME_OWNERS_BUCKET, { history: 1 });
   const supersede = config.autoCancelSuperseded ? { jsm, latest: await kvm.create(LATEST_BUILDS_BUCKET, { history: 1 }) } : null;
-  const deps = { config, js, contexts, counters, deliveries, logger, supersede };
+  const deps = { config, js, contexts, counters, deliveries, imageOwners, logger, supersede };
 
   // A webhook whose last delivery died with its git-sync process gets one more, final try here,
   // whose failure path publishes the verdicts (RepoSyncFailed, or BuildFailed per unqueued build).
@@ -39,7 +41,7 @@ export async function startGitSync(config: GitSyncConfig, logger: Logger): Promi
     },
     { logger, maxDeliver: durables.gitSync.maxDeliver },
   );
-  logger.info({ gitUrl: redactUrl(config.gitUrl.template), allowedRepos: config.allowedRepos?.globs ?? "all", dataDir: config.dataDir, registry: config.registry, autoCancelSuperseded: config.autoCancelSuperseded }, "ready");
+  logger.info({ gitUrl: redactUrl(config.gitUrl.template), allowedRepos: config.allowedRepos?.globs ?? "all", dataDir: config.dataDir, registry: config.registry, imageOwnerPrefix: config.imageOwnerPrefix, autoCancelSuperseded: config.autoCancelSuperseded }, "ready");
 
   return async () => {
     await loop.stop();

@@ -9,7 +9,8 @@ import { listRoot, resolveCommit } from "./commit.js";
 import type { GitSyncConfig } from "./config.js";
 import { contextObjectName, storeContext } from "./context-archive.js";
 import { findDockerfiles } from "./dockerfiles.js";
-import { SyncError, SyncErrorCode } from "./errors.js";
+import { NamingErrorCode, SyncError, SyncErrorCode } from "./errors.js";
+import { claimImageName, takenReason } from "./image-claims.js";
 import { mirrorPath, syncMirror } from "./mirror.js";
 import { planImages, tagsFor } from "./naming.js";
 import { redactUrl } from "./redact.js";
@@ -21,6 +22,8 @@ export type SyncDeps = {
   contexts: ObjectStore;
   counters: KV;
   deliveries: KV;
+  /** Image name -> the repository that claimed it. */
+  imageOwners: KV;
   logger: Logger;
   /** Present when SLIPWAY_AUTO_CANCEL_SUPERSEDED is on. */
   supersede: Omit<SupersedeDeps, "js" | "logger"> | null;
@@ -78,7 +81,7 @@ function toSyncError(err: unknown): SyncError {
 }
 
 async function syncAndQueue(deps: SyncDeps, event: Event<"WebhookReceived">, progress: Progress): Promise<void> {
-  const { config, js, contexts, counters, deliveries, logger } = deps;
+  const { config, js, contexts, counters, deliveries, imageOwners, logger } = deps;
   const { data } = event;
   if (config.allowedRepos && !config.allowedRepos.allows(data.repo)) {
     throw new SyncError(SyncErrorCode.NotAllowed, `repository ${data.repo.key} is not in SLIPWAY_ALLOWED_REPOS`, false);
@@ -105,14 +108,25 @@ async function syncAndQueue(deps: SyncDeps, event: Event<"WebhookReceived">, pro
 
   const tags = tagsFor(commit.sha, buildNumber, data.branch, defaultBranch);
   const causedBy = (id: string) => ({ id, correlationId: event.correlationId, causationId: updated.event.id });
-  for (const [dockerfile, naming] of planImages(data.repo.name, dockerfiles)) {
+  const ownerPrefix = config.imageOwnerPrefix ? data.repo.owner : null;
+  for (const [dockerfile, naming] of planImages(data.repo.name, dockerfiles, ownerPrefix)) {
     const buildId = buildIdFor(data.deliveryId, dockerfile);
-    if (!naming.ok) {
-      await publishEvent(js, "BuildFailed", { buildId, stage: "naming", code: "IMAGE_NAME_INVALID", message: naming.reason, attempt: 0 }, causedBy(eventIds.verdict(buildId)));
+    // A Dockerfile that may not be built ends in its own BuildFailed; the push's others go on.
+    const refuse = async (code: NamingErrorCode, message: string) => {
+      logger.warn({ deliveryId: data.deliveryId, repo: data.repo.key, dockerfile, code, err: message }, "image not built");
+      await publishEvent(js, "BuildFailed", { buildId, stage: "naming", code, message, attempt: 0 }, causedBy(eventIds.verdict(buildId)));
       progress.queued.add(dockerfile);
+    };
+    if (!naming.ok) {
+      await refuse(NamingErrorCode.Invalid, naming.reason);
       continue;
     }
     const image = `${config.registry}/${naming.name}`;
+    const claim = await claimImageName(imageOwners, image, data.repo.key);
+    if (!claim.ok) {
+      await refuse(NamingErrorCode.Taken, takenReason(dockerfile, image, claim.owner, data.repo.key));
+      continue;
+    }
     const queued = await publishEvent(
       js,
       "BuildQueued",

@@ -28,6 +28,51 @@ for (const [repo, file, expected] of names) {
   });
 }
 
+// SLIPWAY_IMAGE_OWNER_PREFIX: the owner, normalised like the repo part, as a first path component.
+const prefixed: [string, string, string, string | null][] = [
+  ["fruty", "fruty_docker-ci", "Dockerfile", "fruty/fruty_docker-ci"],
+  ["Acme", "fruty_docker-ci", "Dockerfile_test", "acme/fruty_docker-ci_test"],
+  ["My.Org", "App", "Dockerfile.dev", "my.org/app.dev"],
+  ["a__b", "app", "Dockerfile", "a__b/app"],
+  ["-x-", "app", "Dockerfile", "x/app"],
+  ["a b", "app", "Dockerfile", "a-b/app"],
+  ["üü", "app", "Dockerfile", null],
+  ["acme", "---", "Dockerfile", null],
+];
+for (const [owner, repo, file, expected] of prefixed) {
+  test(`naming - owner prefix ${owner} + ${repo} + ${file} -> ${expected ?? "refused"}`, () => {
+    const r = imageNameFor(repo, file, owner);
+    if (expected === null) assert.is(r.ok, false);
+    else assert.equal(r, { ok: true, name: expected });
+  });
+}
+
+test("naming - no owner prefix keeps the seed's name", () => {
+  assert.equal(imageNameFor("fruty_docker-ci", "Dockerfile_test", null), { ok: true, name: "fruty_docker-ci_test" });
+  assert.equal(planImages("app", ["Dockerfile"]).get("Dockerfile"), { ok: true, name: "app" });
+});
+
+test("naming - a refused owner names the owner and the setting", () => {
+  const r = imageNameFor("app", "Dockerfile", "üü");
+  assert.is(r.ok, false);
+  if (!r.ok) assert.match(r.reason, /owner "üü".*SLIPWAY_IMAGE_OWNER_PREFIX/);
+});
+
+test("naming - the length limit counts the owner prefix", () => {
+  const repo = "r".repeat(250);
+  assert.is(imageNameFor(repo, "Dockerfile").ok, true);
+  const r = imageNameFor(repo, "Dockerfile", "owner");
+  assert.is(r.ok, false);
+  if (!r.ok) assert.match(r.reason, /longer than 255/);
+});
+
+test("naming - planImages with an owner prefix names and deduplicates whole names", () => {
+  const plan = planImages("App", ["Dockerfile", "Dockerfile.", "Dockerfile_test"], "Acme");
+  assert.equal(plan.get("Dockerfile"), { ok: true, name: "acme/app" });
+  assert.is(plan.get("Dockerfile.")?.ok, false);
+  assert.equal(plan.get("Dockerfile_test"), { ok: true, name: "acme/app_test" });
+});
+
 test("naming - two Dockerfiles that normalise alike: the later is refused", () => {
   const plan = planImages("app", ["Dockerfile", "Dockerfile."]);
   assert.equal(plan.get("Dockerfile"), { ok: true, name: "app" });
