@@ -2,7 +2,7 @@ import type { Static, TSchema } from "@sinclair/typebox";
 import { BuildCancelled, BuildCancelRequested, BuildFailed, BuildHandedBack, BuildQueued, BuildStarted, ImageBuilt, ImagePushed } from "./schemas/build.js";
 import { BuildLogChunk } from "./schemas/log.js";
 import { RepoSyncFailed, RepoUpdated } from "./schemas/repo.js";
-import { WebhookReceived } from "./schemas/webhook.js";
+import { WebhookIgnored, WebhookReceived } from "./schemas/webhook.js";
 import { subjects } from "./subjects.js";
 
 type Entry<S extends TSchema> = {
@@ -16,6 +16,7 @@ const entry = <S extends TSchema>(e: Entry<S>) => e;
 /** The v1 event catalog: every event type, its payload schema and its subject, in one table. */
 export const catalog = {
   WebhookReceived: entry({ version: 1, schema: WebhookReceived, subject: (d) => subjects.webhookReceived(d.repo.key) }),
+  WebhookIgnored: entry({ version: 1, schema: WebhookIgnored, subject: (d) => subjects.webhookIgnored(d.repo.key) }),
   RepoUpdated: entry({ version: 1, schema: RepoUpdated, subject: (d) => subjects.repoUpdated(d.repo.key) }),
   RepoSyncFailed: entry({ version: 1, schema: RepoSyncFailed, subject: (d) => subjects.repoSyncFailed(d.repo.key) }),
   BuildQueued: entry({ version: 1, schema: BuildQueued, subject: (d) => subjects.build(d.buildId, "queued") }),

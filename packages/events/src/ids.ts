@@ -32,6 +32,7 @@ export function newId(): string {
  */
 export const eventIds = {
   webhookReceived: (deliveryId: string) => stableId("WebhookReceived", deliveryId),
+  webhookIgnored: (deliveryId: string) => stableId("WebhookIgnored", deliveryId),
   repoUpdated: (deliveryId: string) => stableId("RepoUpdated", deliveryId),
   repoSyncFailed: (deliveryId: string) => stableId("RepoSyncFailed", deliveryId),
   buildQueued: (buildId: string) => stableId("BuildQueued", buildId),

@@ -60,6 +60,7 @@ export type BuildPhase = (typeof BuildPhase)[keyof typeof BuildPhase];
 
 export const subjects = {
   webhookReceived: (repo: string) => `ci.webhook.received.${encodeToken(repo)}`,
+  webhookIgnored: (repo: string) => `ci.webhook.ignored.${encodeToken(repo)}`,
   repoUpdated: (repo: string) => `ci.repo.updated.${encodeToken(repo)}`,
   repoSyncFailed: (repo: string) => `ci.repo.syncfailed.${encodeToken(repo)}`,
   build: (buildId: string, phase: BuildPhase) => `ci.build.${encodeToken(buildId)}.${phase}`,

@@ -1,6 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { BuildId, type RepoRef } from "@slipway/events";
+import { githubNameProblem, pushRefProblem } from "./git-ref.js";
 
 /**
  * The bodies and names the build control API accepts, as pure checks (table-tested): every
@@ -38,40 +39,14 @@ export function checkBody<S extends typeof CreateBuildBody | typeof CancelBuildB
   return { ok: false, message: e ? `invalid body at ${e.path || "/"}: ${e.message}` : "invalid body" };
 }
 
-const NAME = /^[A-Za-z0-9._-]{1,100}$/;
-
-/** GitHub's rules for an owner or repository name: 1-100 of `[A-Za-z0-9._-]`, not `.` or `..`. */
-function isGitHubName(part: string): boolean {
-  return NAME.test(part) && part !== "." && part !== "..";
-}
-
 /** `owner/name` or `name`, as the `RepoRef` a push of that repository would carry. */
 export function parseRepo(repo: string): Checked<RepoRef> {
   const parts = repo.split("/");
-  if (parts.length > 2 || !parts.every(isGitHubName)) {
+  if (parts.length > 2 || parts.some((p) => githubNameProblem(p) !== null)) {
     return { ok: false, message: `repo must be owner/name or name, each 1-100 characters of [A-Za-z0-9._-] and not . or .. (got ${JSON.stringify(repo.slice(0, 210))})` };
   }
   const [first, second] = parts as [string, string | undefined];
   return { ok: true, value: second === undefined ? { key: first, name: first, owner: null } : { key: repo, name: second, owner: first } };
-}
-
-/** Characters git refuses in a ref (`git check-ref-format`): controls, space, `~^:?*[\` and DEL. */
-const REF_BAD_CHAR = /[\x00-\x20\x7f~^:?*[\\]/;
-
-/** Why git would refuse `name` as a ref name, or null when it is fine. */
-function refProblem(name: string): string | null {
-  if (name === "" || name === "@") return "is empty";
-  if (REF_BAD_CHAR.test(name)) return "contains a control character, a space or one of ~^:?*[\\";
-  if (name.includes("..")) return "contains ..";
-  if (name.includes("@{")) return "contains @{";
-  if (name.endsWith("/")) return "ends with /";
-  if (name.endsWith(".")) return "ends with .";
-  if (name.endsWith(".lock")) return "ends with .lock";
-  const parts = name.split("/");
-  if (parts.some((p) => p === "")) return "has an empty path component (// or a leading /)";
-  if (parts.some((p) => p.startsWith("."))) return "has a path component starting with .";
-  if (parts.some((p) => p.endsWith(".lock"))) return "has a path component ending with .lock";
-  return null;
 }
 
 /** A branch (`refs/heads/...`) or tag (`refs/tags/...`) ref and the branch it names (null for tags). */
@@ -85,21 +60,10 @@ export type ParsedRef = { ref: string; branch: string | null };
 export function parseRef(input: string): Checked<ParsedRef> {
   const bad = (why: string): Checked<ParsedRef> => ({ ok: false, message: `ref ${JSON.stringify(input.slice(0, 200))} ${why}` });
   if (input.length > MAX_REF) return bad(`is longer than ${MAX_REF} characters`);
-  let ref: string;
-  let name: string;
-  if (input.startsWith("refs/heads/") || input.startsWith("refs/tags/")) {
-    ref = input;
-    name = input.slice(input.indexOf("/", 5) + 1);
-  } else if (input.startsWith("refs/")) {
-    return bad("is neither refs/heads/<branch> nor refs/tags/<tag>");
-  } else {
-    ref = `refs/heads/${input}`;
-    name = input;
-  }
-  const problem = refProblem(name);
+  const ref = input.startsWith("refs/") ? input : `refs/heads/${input}`;
+  const problem = pushRefProblem(ref);
   if (problem) return bad(problem);
-  if (name.startsWith("-")) return bad("starts with -");
-  return { ok: true, value: { ref, branch: ref.startsWith("refs/heads/") ? name : null } };
+  return { ok: true, value: { ref, branch: ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : null } };
 }
 
 /** A full commit sha, lowercased (the form events carry); short shas could name a branch instead. */

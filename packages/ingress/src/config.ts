@@ -1,5 +1,6 @@
-import type { StreamOptions } from "@slipway/events";
-import { allowedRepos, natsUrl, streamOptionsFrom, port, secret, str, type Env, type RepoAllowList } from "@slipway/service-kit";
+import { ConfigError, type StreamOptions } from "@slipway/events";
+import { allowedRepos, bool, int, natsUrl, port, secret, secretList, str, streamOptionsFrom, type Env, type RepoAllowList } from "@slipway/service-kit";
+import { globList, type GlobList } from "./glob-list.js";
 
 export type IngressConfig = Readonly<{
   natsUrl: string;
@@ -7,8 +8,11 @@ export type IngressConfig = Readonly<{
   streams: StreamOptions;
   host: string;
   port: number;
-  /** null = seed mode: unsigned hooks accepted, with a loud warning at start. */
-  webhookSecret: string | null;
+  /**
+   * Every secret a signature may be made with (rotation: old and new at once); [] = seed mode,
+   * unsigned hooks accepted, on a loopback address only unless explicitly allowed.
+   */
+  webhookSecrets: readonly string[];
   /**
    * Bearer token of the build control API (`POST /builds...`); null = the API is off and its
    * routes answer 503. Never logged (the logger redacts `*.apiToken`) nor returned.
@@ -16,19 +20,65 @@ export type IngressConfig = Readonly<{
   apiToken: string | null;
   /** null = every repo allowed. */
   allowedRepos: RepoAllowList | null;
+  /** Branches that build (`refs/heads/<branch>`). */
+  branches: GlobList;
+  /** Whether tag pushes build at all, and which tags. */
+  buildTags: boolean;
+  tags: GlobList;
   /** Largest accepted body; GitHub caps push payloads at 25 MB. */
   bodyLimitBytes: number;
+  /** Body bytes all requests together may hold while being received and checked. */
+  bodiesInFlightBytes: number;
+  /** From connection to the end of the headers. */
+  headersTimeoutMs: number;
+  /** From connection to the end of the body. */
+  requestTimeoutMs: number;
+  /** A socket silent this long is closed (a stalled body, an idle keep-alive). */
+  idleTimeoutMs: number;
 }>;
 
+const MiB = 1024 * 1024;
+
+/** Loopback addresses: only this host can reach them. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127(?:\.\d{1,3}){3}$/.test(host);
+}
+
 export function loadConfig(env: Env = process.env): IngressConfig {
+  const webhookSecrets = secretList(env, "SLIPWAY_WEBHOOK_SECRET");
+  // Without a secret anyone who reaches the port makes this host clone and build what they name.
+  const host = str(env, "SLIPWAY_INGRESS_HOST", webhookSecrets.length > 0 ? "0.0.0.0" : "127.0.0.1");
+  if (webhookSecrets.length === 0 && !isLoopback(host) && !bool(env, "SLIPWAY_INGRESS_INSECURE_NO_SECRET", false)) {
+    throw new ConfigError(
+      `SLIPWAY_INGRESS_HOST=${host} without SLIPWAY_WEBHOOK_SECRET: anyone who reaches the port could make this host build what they want. ` +
+        "Set SLIPWAY_WEBHOOK_SECRET (or _FILE), listen on 127.0.0.1, or set SLIPWAY_INGRESS_INSECURE_NO_SECRET=true on a network you trust.",
+    );
+  }
+  const bodyLimitBytes = int(env, "SLIPWAY_INGRESS_BODY_LIMIT_BYTES", 25 * MiB, { min: 1024, max: 100 * MiB });
+  const bodiesInFlightBytes = int(env, "SLIPWAY_INGRESS_BODIES_IN_FLIGHT_BYTES", 4 * bodyLimitBytes, { min: 1024 });
+  if (bodiesInFlightBytes < bodyLimitBytes) {
+    throw new ConfigError(`SLIPWAY_INGRESS_BODIES_IN_FLIGHT_BYTES=${bodiesInFlightBytes} is below the body limit (${bodyLimitBytes}): no body of the largest size could ever be received`);
+  }
+  const headersTimeoutMs = int(env, "SLIPWAY_INGRESS_HEADERS_TIMEOUT_MS", 10_000, { min: 100, max: 600_000 });
+  const requestTimeoutMs = int(env, "SLIPWAY_INGRESS_REQUEST_TIMEOUT_MS", 30_000, { min: 100, max: 600_000 });
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(`SLIPWAY_INGRESS_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not exceed SLIPWAY_INGRESS_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
+  }
   return Object.freeze({
     natsUrl: natsUrl(env),
     streams: streamOptionsFrom(env),
-    host: str(env, "SLIPWAY_INGRESS_HOST", "0.0.0.0"),
+    host,
     port: port(env, "SLIPWAY_INGRESS_PORT", 6000),
-    webhookSecret: secret(env, "SLIPWAY_WEBHOOK_SECRET"),
+    webhookSecrets: Object.freeze(webhookSecrets),
     apiToken: secret(env, "SLIPWAY_API_TOKEN"),
     allowedRepos: allowedRepos(env),
-    bodyLimitBytes: 25 * 1024 * 1024,
+    branches: globList("SLIPWAY_BRANCHES", str(env, "SLIPWAY_BRANCHES", "**")),
+    buildTags: bool(env, "SLIPWAY_BUILD_TAGS", true),
+    tags: globList("SLIPWAY_TAGS", str(env, "SLIPWAY_TAGS", "**")),
+    bodyLimitBytes,
+    bodiesInFlightBytes,
+    headersTimeoutMs,
+    requestTimeoutMs,
+    idleTimeoutMs: int(env, "SLIPWAY_INGRESS_IDLE_TIMEOUT_MS", 10_000, { min: 100, max: 600_000 }),
   });
 }

@@ -1,6 +1,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import type { WebhookReceived } from "@slipway/events";
+import { githubNameProblem, pushRefProblem, refFormatProblem } from "./git-ref.js";
 
 /**
  * The part of GitHub's push payload slipway reads. Everything else is allowed and ignored; the
@@ -11,19 +12,30 @@ export const PushPayload = Type.Object({
   ref: Type.String({ minLength: 1, maxLength: 1000 }),
   after: Type.Optional(Type.String({ maxLength: 200 })),
   deleted: Type.Optional(Type.Boolean()),
-  head_commit: Type.Optional(Type.Union([Type.Object({ id: Type.String({ maxLength: 200 }) }), Type.Null()])),
+  head_commit: Type.Optional(Type.Union([Type.Object({ id: Type.String({ maxLength: 200 }), message: Type.Optional(Type.String()) }), Type.Null()])),
   repository: Type.Object({
     name: Name,
     full_name: Type.Optional(Type.String({ minLength: 3, maxLength: 201 })),
     owner: Type.Optional(Type.Object({ login: Type.Optional(Name), name: Type.Optional(Type.Union([Name, Type.Null()])) })),
     default_branch: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
   }),
-  pusher: Type.Optional(Type.Object({ name: Type.Optional(Type.String()) })),
+  pusher: Type.Optional(Type.Object({ name: Type.Optional(Type.String({ maxLength: 100 })) })),
 });
 export type PushPayload = Static<typeof PushPayload>;
 
 export type PayloadProblem = { ok: false; message: string };
-export type ParsedPush = { ok: true; data: Omit<WebhookReceived, "deliveryId" | "source">; deleted: boolean };
+export type ParsedPush = {
+  ok: true;
+  data: Omit<WebhookReceived, "deliveryId" | "source">;
+  deleted: boolean;
+  /** The head commit's message, when the payload carries it (for `[skip ci]`). */
+  headMessage: string | null;
+};
+
+/** A commit as a push names it: a sha, or the seed's hand-made word (`"test"`); never an option. */
+const REQUESTED_SHA = /^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,199})?$/;
+/** Printable text: no control characters (they would forge log lines and terminal output). */
+const PRINTABLE = /^[^\u0000-\u001f\u007f]*$/;
 
 /** Checks a push body and maps it to what `WebhookReceived` carries; a problem names the field. */
 export function parsePush(body: unknown): ParsedPush | PayloadProblem {
@@ -31,6 +43,8 @@ export function parsePush(body: unknown): ParsedPush | PayloadProblem {
     const e = Value.Errors(PushPayload, body).First();
     return { ok: false, message: e ? `invalid push payload at ${e.path || "/"}: ${e.message}` : "invalid push payload" };
   }
+  const problem = grammarProblem(body);
+  if (problem) return { ok: false, message: problem };
   const repo = body.repository;
   const owner = repo.owner?.login ?? repo.owner?.name ?? ownerFromFullName(repo.full_name) ?? null;
   const key = owner ? `${owner}/${repo.name}` : repo.name;
@@ -38,6 +52,7 @@ export function parsePush(body: unknown): ParsedPush | PayloadProblem {
   return {
     ok: true,
     deleted: body.deleted === true,
+    headMessage: body.head_commit?.message ?? null,
     data: {
       repo: { key, name: repo.name, owner },
       ref: body.ref,
@@ -47,6 +62,44 @@ export function parsePush(body: unknown): ParsedPush | PayloadProblem {
       pusher: body.pusher?.name ?? null,
     },
   };
+}
+
+/**
+ * What the schema cannot say: names as GitHub makes them, refs as git accepts them. The first
+ * problem names its field, as the schema's errors do.
+ */
+function grammarProblem(body: PushPayload): string | null {
+  const repo = body.repository;
+  const checks: [string, string | undefined | null, (v: string) => string | null][] = [
+    ["/repository/name", repo.name, githubNameProblem],
+    ["/repository/owner/login", repo.owner?.login, githubNameProblem],
+    ["/repository/owner/name", repo.owner?.name, githubNameProblem],
+    ["/repository/full_name", repo.full_name, fullNameProblem],
+    ["/ref", body.ref, pushRefProblem],
+    ["/repository/default_branch", repo.default_branch, (b) => refFormatProblem(`refs/heads/${b}`) ?? (b.startsWith("-") ? "begins with -" : null)],
+    ["/head_commit/id", body.head_commit?.id, (id) => (REQUESTED_SHA.test(id) ? null : "must be a commit sha")],
+    ["/after", body.after, (id) => (REQUESTED_SHA.test(id) ? null : "must be a commit sha")],
+    ["/pusher/name", body.pusher?.name, (n) => (PRINTABLE.test(n) ? null : "contains a control character")],
+  ];
+  for (const [field, value, check] of checks) {
+    if (value === undefined || value === null) continue;
+    const problem = check(value);
+    if (problem) return `invalid push payload at ${field}: ${problem}`;
+  }
+  const owner = repo.owner?.login ?? repo.owner?.name;
+  if (repo.full_name && repo.full_name.toLowerCase() !== `${ownerFromFullName(repo.full_name)}/${repo.name}`.toLowerCase()) {
+    return "invalid push payload at /repository/full_name: does not end with /repository/name";
+  }
+  if (owner && repo.full_name && ownerFromFullName(repo.full_name)?.toLowerCase() !== owner.toLowerCase()) {
+    return "invalid push payload at /repository/full_name: does not start with the owner";
+  }
+  return null;
+}
+
+function fullNameProblem(fullName: string): string | null {
+  const parts = fullName.split("/");
+  if (parts.length !== 2) return "must be <owner>/<name>";
+  return githubNameProblem(parts[0]!) ?? githubNameProblem(parts[1]!);
 }
 
 function ownerFromFullName(fullName: string | undefined): string | undefined {

@@ -7,6 +7,7 @@ import { Value } from "@sinclair/typebox/value";
 import { BuildId, createEvent, eventIds, retryBuildIdFor, type BuildQueued, type Event, type EventLinks, type TerminalPhase } from "@slipway/events";
 import { createLogger } from "@slipway/service-kit";
 import { buildApp } from "../src/app.js";
+import { recordingStore } from "./hook-store.js";
 import { bearerToken, tokenMatches } from "../src/auth.js";
 import { parseRef, parseRepo } from "../src/build-request.js";
 import { loadConfig } from "../src/config.js";
@@ -61,8 +62,8 @@ function fakeStore(builds: Record<string, { queued: Event<"BuildQueued">; termin
 }
 
 function appWith(env: Record<string, string> = { SLIPWAY_API_TOKEN: TOKEN }, fake = fakeStore()) {
-  const hooks: unknown[] = [];
-  const app = buildApp({ config: loadConfig(env), logger, accept: async (e) => void hooks.push(e), control: fake.store });
+  const { store, received: hooks } = recordingStore();
+  const app = buildApp({ config: loadConfig(env), logger, store, control: fake.store });
   return { app, ...fake, hooks };
 }
 

@@ -1,9 +1,9 @@
 import { createRequire } from "node:module";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { WebhookReceived } from "@slipway/events";
 import { createLogger } from "@slipway/service-kit";
 import { buildApp } from "../src/app.js";
+import { recordingStore } from "./hook-store.js";
 import { loadConfig } from "../src/config.js";
 
 // GitHub's own push payloads, as published with its webhook docs.
@@ -17,8 +17,8 @@ test("github payloads - the fixture set has pushes, deletions included", () => {
 });
 
 test("github payloads - every real push is accepted or, when it deletes, ignored", async () => {
-  const accepted: WebhookReceived[] = [];
-  const app = buildApp({ config: loadConfig({}), logger: createLogger("ingress-test", "silent"), accept: async (e) => void accepted.push(e) });
+  const { store, received: accepted } = recordingStore();
+  const app = buildApp({ config: loadConfig({}), logger: createLogger("ingress-test", "silent"), store });
   for (const [i, payload] of pushes.entries()) {
     const res = await app.inject({
       method: "POST",

@@ -1,5 +1,6 @@
 import { EventType, type Event } from "@slipway/events";
 import { built, cancelled, failed, handedBack, minimalBuild, pushed, queued, started } from "./build-steps.js";
+import { ignored, received, unseenDelivery } from "./delivery-steps.js";
 import { DeliveryStatus, type BuildView, type DeliveryView, type ReadModel, type ReadonlyModel } from "./read-model.js";
 
 /** The records one event creates or replaces; empty when the event changes nothing. */
@@ -17,34 +18,16 @@ type BuildEvent = Extract<Event, { data: { buildId: string } }>;
  */
 export function evolve(model: ReadonlyModel, event: Event, seq: number): Change {
   switch (event.type) {
-    case EventType.WebhookReceived: {
-      const d = event.data;
-      // First sighting wins: a late duplicate must not move a synced delivery back to `received`.
-      if (model.deliveries.has(d.deliveryId)) return {};
-      return {
-        delivery: {
-          deliveryId: d.deliveryId,
-          status: DeliveryStatus.received,
-          repo: d.repo.key,
-          repoName: d.repo.name,
-          ref: d.ref,
-          branch: d.branch,
-          requestedSha: d.requestedSha,
-          sha: null,
-          buildNumber: null,
-          dockerfiles: [],
-          error: null,
-          receivedAt: event.time,
-          updatedAt: event.time,
-        },
-      };
-    }
+    case EventType.WebhookReceived:
+      return withDelivery(received(model.deliveries.get(event.data.deliveryId), event.data, event.time));
+    case EventType.WebhookIgnored:
+      return withDelivery(ignored(model.deliveries.get(event.data.deliveryId), event.data, event.time));
     case EventType.RepoUpdated: {
       const d = event.data;
       const base = model.deliveries.get(d.deliveryId) ?? unseenDelivery(d.deliveryId, d.repo, d.ref, event.time);
       // `synced` wins over an earlier `sync_failed`: a retry got through and builds follow.
       return {
-        delivery: { ...base, status: DeliveryStatus.synced, branch: d.branch, sha: d.sha, buildNumber: d.buildNumber, dockerfiles: [...d.dockerfiles], error: null, updatedAt: event.time },
+        delivery: { ...base, status: DeliveryStatus.synced, branch: d.branch, sha: d.sha, buildNumber: d.buildNumber, dockerfiles: [...d.dockerfiles], error: null, ignored: null, updatedAt: event.time },
       };
     }
     case EventType.RepoSyncFailed: {
@@ -52,7 +35,7 @@ export function evolve(model: ReadonlyModel, event: Event, seq: number): Change 
       const base = model.deliveries.get(d.deliveryId) ?? unseenDelivery(d.deliveryId, d.repo, d.ref, event.time);
       // Recorded even after a RepoUpdated (e.g. the max-deliveries watcher gave up on a webhook
       // whose builds were not all queued): the failure shows, what the sync found is kept.
-      return { delivery: { ...base, status: DeliveryStatus.syncFailed, error: { code: d.code, message: d.message }, updatedAt: event.time } };
+      return { delivery: { ...base, status: DeliveryStatus.syncFailed, error: { code: d.code, message: d.message }, ignored: null, updatedAt: event.time } };
     }
     case EventType.BuildQueued:
       return withBuild(model, event, seq, (b) => queued(b, event.data, event.time));
@@ -81,22 +64,8 @@ export function evolve(model: ReadonlyModel, event: Event, seq: number): Change 
   }
 }
 
-function unseenDelivery(deliveryId: string, repo: { key: string; name: string }, ref: string, time: string): DeliveryView {
-  return {
-    deliveryId,
-    status: DeliveryStatus.received,
-    repo: repo.key,
-    repoName: repo.name,
-    ref,
-    branch: null,
-    requestedSha: null,
-    sha: null,
-    buildNumber: null,
-    dockerfiles: [],
-    error: null,
-    receivedAt: time,
-    updatedAt: time,
-  };
+function withDelivery(delivery: DeliveryView | undefined): Change {
+  return delivery ? { delivery } : {};
 }
 
 function withBuild(model: ReadonlyModel, event: BuildEvent, seq: number, step: (b: BuildView) => BuildView): Change {

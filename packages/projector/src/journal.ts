@@ -3,6 +3,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { BuildView, DeliveryView } from "./read-model.js";
 import { isNoEntry } from "./snapshot-store.js";
+import { StoredDeliveryView, upcastDelivery } from "./stored-delivery.js";
 
 /**
  * One persisted batch: the records it changed and the checkpoint they bring the model to. The
@@ -16,7 +17,9 @@ export const JournalEntry = Type.Object({
 });
 export type JournalEntry = Static<typeof JournalEntry>;
 
-const checkEntry = TypeCompiler.Compile(JournalEntry);
+/** What `readJournal` accepts: lines whose deliveries may lack fields added since (upcast on read). */
+const StoredJournalEntry = Type.Object({ ...JournalEntry.properties, deliveries: Type.Array(StoredDeliveryView) });
+const checkEntry = TypeCompiler.Compile(StoredJournalEntry);
 const NEWLINE = 0x0a;
 
 /** The valid prefix of a journal file. */
@@ -48,7 +51,7 @@ export async function readJournal(path: string): Promise<JournalContents> {
       break;
     }
     if (!checkEntry.Check(parsed) || parsed.checkpoint <= last) break;
-    entries.push(parsed);
+    entries.push({ ...parsed, deliveries: parsed.deliveries.map(upcastDelivery) });
     last = parsed.checkpoint;
     start = end + 1;
   }

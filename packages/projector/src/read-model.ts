@@ -23,11 +23,13 @@ export function isTerminal(status: BuildStatus): boolean {
 /**
  * Where a webhook delivery is; the latest sync verdict wins. `sync_failed` is usually a delivery
  * that never got builds; after a RepoUpdated it keeps what the sync found (sha, Dockerfiles).
+ * `ignored` is a push ingress accepted and deliberately did not build (`ignored` says why).
  */
 export const DeliveryStatus = {
   received: "received",
   synced: "synced",
   syncFailed: "sync_failed",
+  ignored: "ignored",
 } as const;
 export type DeliveryStatus = (typeof DeliveryStatus)[keyof typeof DeliveryStatus];
 
@@ -81,9 +83,13 @@ export type BuildView = Static<typeof BuildView>;
 /** A build in lists: without its event history, to keep `GET /builds` small. */
 export type BuildSummary = Omit<BuildView, "events">;
 
+/** Why ingress built nothing: `reason` is the event's code (`deleted`, `branch-filtered`, `tag-filtered`, `skip-ci`). */
+export const DeliveryIgnored = Type.Object({ reason: Type.String(), message: Type.String() });
+export type DeliveryIgnored = Static<typeof DeliveryIgnored>;
+
 export const DeliveryView = Type.Object({
   deliveryId: Type.String(),
-  status: Type.Union([Type.Literal(DeliveryStatus.received), Type.Literal(DeliveryStatus.synced), Type.Literal(DeliveryStatus.syncFailed)]),
+  status: Type.Union([Type.Literal(DeliveryStatus.received), Type.Literal(DeliveryStatus.synced), Type.Literal(DeliveryStatus.syncFailed), Type.Literal(DeliveryStatus.ignored)]),
   repo: Type.String(),
   repoName: Type.String(),
   ref: Type.String(),
@@ -91,13 +97,18 @@ export const DeliveryView = Type.Object({
   /** The commit the payload named (may not exist), and the one git-sync resolved. */
   requestedSha: Nullable(Type.String()),
   sha: Nullable(Type.String()),
+  /** Who pushed, as the webhook said; null when unknown. */
+  pusher: Nullable(Type.String()),
   buildNumber: Nullable(Type.Integer()),
   dockerfiles: Type.Array(Type.String()),
   error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+  /** Set exactly while `status` is `ignored`. */
+  ignored: Nullable(DeliveryIgnored),
   receivedAt: Type.String(),
   updatedAt: Type.String(),
 });
 export type DeliveryView = Static<typeof DeliveryView>;
+
 
 /** The whole read model, in memory. Maps keep lookups O(1) while thousands of events replay. */
 export type ReadModel = {

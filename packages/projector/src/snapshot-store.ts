@@ -4,6 +4,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { SlipwayError } from "@slipway/events";
 import { BuildView, DeliveryView } from "./read-model.js";
+import { StoredDeliveryView, upcastDelivery } from "./stored-delivery.js";
 
 /** Version of the snapshot file format; a newer file is refused, an older one is rebuilt from events. */
 export const SNAPSHOT_SCHEMA = 1;
@@ -23,7 +24,9 @@ export const Snapshot = Type.Object({
 });
 export type Snapshot = Static<typeof Snapshot>;
 
-const checkSnapshot = TypeCompiler.Compile(Snapshot);
+/** What `load` accepts: a snapshot whose deliveries may lack fields added since (upcast on load). */
+const StoredSnapshot = Type.Object({ ...Snapshot.properties, deliveries: Type.Array(StoredDeliveryView) });
+const checkSnapshot = TypeCompiler.Compile(StoredSnapshot);
 
 export const SnapshotErrorCode = {
   Corrupt: "PROJECTOR_SNAPSHOT_CORRUPT",
@@ -71,7 +74,7 @@ export class SnapshotStore {
     } catch (cause) {
       throw new SnapshotError(SnapshotErrorCode.Corrupt, `${this.path} is not JSON`, { cause });
     }
-    if (checkSnapshot.Check(parsed)) return parsed;
+    if (checkSnapshot.Check(parsed)) return { ...parsed, deliveries: parsed.deliveries.map(upcastDelivery) };
     const schema = typeof parsed === "object" && parsed !== null && "schema" in parsed ? parsed.schema : undefined;
     if (typeof schema === "number" && schema > SNAPSHOT_SCHEMA) {
       throw new SnapshotError(SnapshotErrorCode.TooNew, `${this.path} has schema ${schema}; this projector knows ${SNAPSHOT_SCHEMA}`);

@@ -5,7 +5,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { buildApp } from "../src/app.js";
 import { ProjectionState } from "../src/projection-state.js";
-import { BUILD, failed, queued, started, t, webhook } from "./fixtures.js";
+import { BUILD, failed, ignoredWebhook, queued, REPO, SHA, started, t, webhook } from "./fixtures.js";
 
 const OLD = "b00000000000old1";
 const NEW = "b00000000000new1";
@@ -109,6 +109,35 @@ test("api - GET /deliveries lists deliveries", async () => {
   const res = await app().inject({ method: "GET", url: "/deliveries?status=received" });
   assert.is(res.statusCode, 200);
   assert.equal(res.json().deliveries.map((d: { deliveryId: string }) => d.deliveryId), ["delivery-1"]);
+});
+
+test("api - GET /deliveries shows an ignored push with its reason and the facts of the push", async () => {
+  const state = ProjectionState.empty(null);
+  [webhook(), ignoredWebhook(t(5), { deliveryId: "delivery-2", branch: "wip", ref: "refs/heads/wip", reason: "branch-filtered", message: "branch wip matches no glob of SLIPWAY_BRANCHES (main): not built" })].forEach((e, i) => state.apply(e, i + 1));
+  const a = buildApp({ readModel: state, logsDir });
+  const all = (await a.inject({ method: "GET", url: "/deliveries" })).json();
+  assert.equal(all.deliveries.map((d: { deliveryId: string; status: string }) => [d.deliveryId, d.status]), [["delivery-2", "ignored"], ["delivery-1", "received"]]);
+  const res = await a.inject({ method: "GET", url: "/deliveries?status=ignored" });
+  assert.is(res.statusCode, 200);
+  assert.equal(res.json().deliveries, [
+    {
+      deliveryId: "delivery-2",
+      status: "ignored",
+      repo: REPO.key,
+      repoName: REPO.name,
+      ref: "refs/heads/wip",
+      branch: "wip",
+      requestedSha: SHA,
+      sha: null,
+      pusher: "fruty",
+      buildNumber: null,
+      dockerfiles: [],
+      error: null,
+      ignored: { reason: "branch-filtered", message: "branch wip matches no glob of SLIPWAY_BRANCHES (main): not built" },
+      receivedAt: t(5).toISOString(),
+      updatedAt: t(5).toISOString(),
+    },
+  ]);
 });
 
 test("api - an unknown route is a 404 with an error code", async () => {

@@ -1,9 +1,10 @@
+import { Value } from "@sinclair/typebox/value";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { Event } from "@slipway/events";
 import { applyEvent, evolve } from "../src/evolve.js";
-import { emptyModel, type BuildView, type ReadModel } from "../src/read-model.js";
-import { BUILD, built, cancelledBy, cancelledEv, cancelRequestedEv, handedBackEv, DELIVERY, DIGEST, failed, logChunk, pushed, queued, repoUpdated, REPO, SHA, started, syncFailed, t, webhook } from "./fixtures.js";
+import { DeliveryView, emptyModel, type BuildView, type ReadModel } from "../src/read-model.js";
+import { BUILD, built, cancelledBy, cancelledEv, cancelRequestedEv, handedBackEv, DELIVERY, DIGEST, failed, IGNORED_MESSAGE, ignoredWebhook, logChunk, pushed, queued, repoUpdated, REPO, SHA, started, syncFailed, t, webhook } from "./fixtures.js";
 
 /** Folds events in order, numbering them 1, 2, ... like stream sequences. */
 function project(events: Event[], model: ReadModel = emptyModel()): ReadModel {
@@ -20,6 +21,19 @@ function build(model: ReadModel, id = BUILD): BuildView {
 type Case = { name: string; events: Event[]; expect: Partial<BuildView> };
 
 const FAILURE = { stage: "build", code: "DOCKER_BUILD_FAILED", message: "The command '/bin/sh -c false' returned a non-zero code: 1" };
+
+/** Each event applied twice in a row, then the whole history redelivered: the model is as after one pass. */
+function assertAppliedTwiceSame(events: Event[]): void {
+  const once = project(events);
+  const twice = emptyModel();
+  events.forEach((e, i) => {
+    applyEvent(twice, e, i + 1);
+    applyEvent(twice, e, i + 1);
+  });
+  events.forEach((e, i) => applyEvent(twice, e, events.length + i + 1));
+  assert.equal([...twice.builds.entries()], [...once.builds.entries()]);
+  assert.equal([...twice.deliveries.entries()], [...once.deliveries.entries()]);
+}
 
 const cases: Case[] = [
   {
@@ -98,18 +112,7 @@ for (const c of cases) {
     const fields = new Map(Object.entries(b));
     for (const [key, value] of Object.entries(c.expect)) assert.equal(fields.get(key), value, key);
   });
-  test(`evolve - applied twice: ${c.name}`, () => {
-    const once = project(c.events);
-    const twice = emptyModel();
-    c.events.forEach((e, i) => {
-      applyEvent(twice, e, i + 1);
-      applyEvent(twice, e, i + 1);
-    });
-    // A whole redelivery of the history after the fact changes nothing either.
-    c.events.forEach((e, i) => applyEvent(twice, e, c.events.length + i + 1));
-    assert.equal([...twice.builds.entries()], [...once.builds.entries()]);
-    assert.equal([...twice.deliveries.entries()], [...once.deliveries.entries()]);
-  });
+  test(`evolve - applied twice: ${c.name}`, () => assertAppliedTwiceSame(c.events));
 }
 
 test("evolve - each build keeps the events that made it, in order", () => {
@@ -157,7 +160,7 @@ test("evolve - events of other builds do not touch a build", () => {
 
 type DeliveryCase = { name: string; events: Event[]; expect: Record<string, unknown>; builds: number };
 const deliveryCases: DeliveryCase[] = [
-  { name: "WebhookReceived remembers the delivery", events: [webhook()], expect: { status: "received", repo: REPO.key, branch: "main", requestedSha: SHA, sha: null }, builds: 0 },
+  { name: "WebhookReceived remembers the delivery", events: [webhook()], expect: { status: "received", repo: REPO.key, branch: "main", requestedSha: SHA, sha: null, pusher: "fruty", ignored: null }, builds: 0 },
   { name: "RepoUpdated marks it synced", events: [webhook(), repoUpdated()], expect: { status: "synced", sha: SHA, buildNumber: 7, dockerfiles: ["Dockerfile"] }, builds: 0 },
   {
     name: "RepoSyncFailed shows the failure, without a build",
@@ -173,6 +176,44 @@ const deliveryCases: DeliveryCase[] = [
     builds: 0,
   },
   { name: "a late WebhookReceived does not move it back", events: [repoUpdated(), webhook(t(3))], expect: { status: "synced", receivedAt: t(-1).toISOString() }, builds: 0 },
+  {
+    name: "WebhookIgnored shows why nothing ran, with the facts of the push",
+    events: [ignoredWebhook()],
+    expect: {
+      deliveryId: DELIVERY,
+      status: "ignored",
+      ignored: { reason: "skip-ci", message: IGNORED_MESSAGE },
+      repo: REPO.key,
+      repoName: REPO.name,
+      ref: "refs/heads/main",
+      branch: "main",
+      requestedSha: SHA,
+      sha: null,
+      pusher: "fruty",
+      buildNumber: null,
+      dockerfiles: [],
+      error: null,
+      receivedAt: t(-2).toISOString(),
+      updatedAt: t(-2).toISOString(),
+    },
+    builds: 0,
+  },
+  {
+    name: "WebhookIgnored keeps each reason code",
+    events: [ignoredWebhook(t(-2), { reason: "deleted", message: "refs/heads/main was deleted: nothing to build" })],
+    expect: { status: "ignored", ignored: { reason: "deleted", message: "refs/heads/main was deleted: nothing to build" } },
+    builds: 0,
+  },
+  // GitHub redelivered the push after the filters changed: git-sync takes it, builds follow.
+  {
+    name: "a WebhookReceived after WebhookIgnored makes it received, first seen time kept",
+    events: [ignoredWebhook(), webhook(t(3))],
+    expect: { status: "received", ignored: null, receivedAt: t(-2).toISOString(), updatedAt: t(3).toISOString() },
+    builds: 0,
+  },
+  { name: "a late WebhookIgnored does not undo a received delivery", events: [webhook(), ignoredWebhook(t(3))], expect: { status: "received", ignored: null, updatedAt: t(-2).toISOString() }, builds: 0 },
+  { name: "a late WebhookIgnored does not undo a synced delivery", events: [webhook(), repoUpdated(), ignoredWebhook(t(3))], expect: { status: "synced", ignored: null, sha: SHA }, builds: 0 },
+  { name: "a RepoUpdated after WebhookIgnored clears the ignore", events: [ignoredWebhook(), repoUpdated()], expect: { status: "synced", ignored: null, pusher: "fruty" }, builds: 0 },
 ];
 
 for (const c of deliveryCases) {
@@ -184,6 +225,12 @@ for (const c of deliveryCases) {
     for (const [key, value] of Object.entries(c.expect)) assert.equal(fields.get(key), value, key);
     assert.is(model.builds.size, c.builds);
   });
+  test(`evolve deliveries - applied twice: ${c.name}`, () => assertAppliedTwiceSame(c.events));
 }
+
+test("evolve deliveries - an ignored delivery is a valid DeliveryView (the HTTP and snapshot shape)", () => {
+  const d = project([ignoredWebhook()]).deliveries.get(DELIVERY);
+  assert.ok(Value.Check(DeliveryView, d), [...Value.Errors(DeliveryView, d)].map((e) => `${e.path}: ${e.message}`).join("; "));
+});
 
 test.run();

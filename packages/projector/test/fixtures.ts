@@ -63,3 +63,8 @@ export const repoUpdated = (at = t(-1)) =>
   );
 export const syncFailed = (at = t(-1)) =>
   ev("RepoSyncFailed", { deliveryId: DELIVERY, repo: REPO, ref: "refs/heads/main", code: "GIT_FETCH_FAILED", message: "repository not found" }, `rf-${DELIVERY}`, at);
+export const IGNORED_MESSAGE = "the head commit's message says [skip ci]: not built";
+export const ignoredWebhook = (at = t(-2), extra: Partial<EventData<"WebhookIgnored">> = {}) => {
+  const data = { deliveryId: DELIVERY, source: "push", repo: REPO, ref: "refs/heads/main", branch: "main", requestedSha: SHA, pusher: "fruty", reason: "skip-ci", message: IGNORED_MESSAGE, ...extra } as const;
+  return ev("WebhookIgnored", data, `wi-${data.deliveryId}`, at, data.deliveryId);
+};

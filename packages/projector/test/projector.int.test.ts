@@ -154,4 +154,42 @@ test("projector - after a crash, events applied but not yet saved are applied ag
   assert.is((await getJson(`/builds/${BUILD}`)).body.events.length, 4);
 });
 
+test("projector - an ignored push shows in GET /deliveries with its reason", async () => {
+  const { js } = need();
+  if (!need().svc) await start();
+  const deliveryId = "int-delivery-ignored";
+  const message = "the head commit's message says [skip ci]: not built";
+  // Published as ingress does, on ci.webhook.ignored.<repo>: the projector's durable must see it.
+  const { ack } = await publishEvent(
+    js,
+    "WebhookIgnored",
+    { deliveryId, source: "push", repo: REPO, ref: "refs/heads/main", branch: "main", requestedSha: SHA, pusher: "dev", reason: "skip-ci", message },
+    links("wi-1", deliveryId),
+  );
+  assert.is(ack.stream, STREAM_EVENTS);
+  const ignored = async () => (await getJson("/deliveries?status=ignored")).body.deliveries.find((d: { deliveryId: string }) => d.deliveryId === deliveryId);
+  await waitUntil(async () => (await ignored()) !== undefined, 15_000, "ignored delivery in the view");
+  const { receivedAt, updatedAt, ...view } = await ignored();
+  assert.equal(view, {
+    deliveryId,
+    status: "ignored",
+    repo: REPO.key,
+    repoName: REPO.name,
+    ref: "refs/heads/main",
+    branch: "main",
+    requestedSha: SHA,
+    sha: null,
+    pusher: "dev",
+    buildNumber: null,
+    dockerfiles: [],
+    error: null,
+    ignored: { reason: "skip-ci", message },
+  });
+  assert.type(receivedAt, "string");
+  assert.is(updatedAt, receivedAt);
+  // The first test's received delivery is still listed, not ignored.
+  const all = (await getJson("/deliveries")).body.deliveries;
+  assert.ok(all.some((x: { deliveryId: string; status: string }) => x.deliveryId === DELIVERY && x.status !== "ignored"));
+});
+
 test.run();

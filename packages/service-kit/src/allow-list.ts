@@ -2,7 +2,12 @@
  * `SLIPWAY_ALLOWED_REPOS`: comma-separated globs over `owner/name` or `name`, where `*` matches
  * within one path segment (`acme/*` allows every repo of acme, not `acme/x/y`).
  */
-export type RepoAllowList = { globs: string[]; allows(repo: { key: string; name: string }): boolean };
+export type RepoAllowList = {
+  globs: string[];
+  /** Globs without an owner (`fruty_*`): they match that name under any owner. */
+  anyOwnerGlobs: string[];
+  allows(repo: { key: string; name: string }): boolean;
+};
 
 function globToRegExp(glob: string): RegExp {
   const body = glob
@@ -18,6 +23,7 @@ export function parseRepoGlobs(list: string): RepoAllowList {
   const patterns = globs.map(globToRegExp);
   return {
     globs,
+    anyOwnerGlobs: globs.filter((g) => !g.includes("/")),
     allows: (repo) => patterns.some((p) => p.test(repo.key) || p.test(repo.name)),
   };
 }

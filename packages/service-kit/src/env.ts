@@ -33,20 +33,36 @@ export function port(env: Env, name: string, fallback: number): number {
 
 /**
  * A secret from `NAME` or from the file named by `NAME_FILE` (Docker/Kubernetes secrets), with the
- * trailing newline trimmed. Both set is an error: which one wins would be a guess.
+ * trailing newline trimmed. Both set is an error: which one wins would be a guess. A file that is
+ * empty or unreadable stops the start: a secret mounted before it was filled must not quietly
+ * turn a check off.
  */
 export function secret(env: Env, name: string): string | null {
   const direct = env[name];
   const file = env[`${name}_FILE`];
   if (direct && file) throw new ConfigError(`set ${name} or ${name}_FILE, not both`);
   if (file) {
+    let text: string;
     try {
-      return readFileSync(file, "utf8").replace(/\r?\n$/, "") || null;
+      text = readFileSync(file, "utf8");
     } catch (cause) {
       throw new ConfigError(`${name}_FILE=${file}: cannot read (${(cause as Error).message})`);
     }
+    const value = text.replace(/\r?\n$/, "");
+    if (value.trim() === "") throw new ConfigError(`${name}_FILE=${file}: the file is empty; put the secret in it, or unset ${name}_FILE`);
+    return value;
   }
   return direct || null;
+}
+
+/**
+ * Several secrets at once, one per line of `NAME` or `NAME_FILE` (rotation: add the new one, switch
+ * the sender, remove the old one). Blank lines are skipped; [] = none configured.
+ */
+export function secretList(env: Env, name: string): string[] {
+  const value = secret(env, name);
+  if (value === null) return [];
+  return value.split(/\r?\n/).filter((line) => line.trim() !== "");
 }
 
 /** The NATS server address every service shares. */

@@ -11,6 +11,6 @@ export function createLogger(service: string, level = logLevel()): Logger {
   return pino({
     name: service,
     level,
-    redact: { paths: ["*.webhookSecret", "*.apiToken", "*.password", "*.token", "config.*Secret"], censor: "[redacted]" },
+    redact: { paths: ["*.webhookSecret", "*.webhookSecrets", "*.apiToken", "*.password", "*.token", "config.*Secret"], censor: "[redacted]" },
   });
 }
