@@ -7,6 +7,7 @@
  * warm-up each first. Only ingress and NATS run: no git-sync, no builders.
  *
  *   node --import tsx bench/hook.ts [--rounds 3] [--duration 5] [--connections 10] [--warmup 1]
+ *                                 [--nats native|container]  (default native: nats-server as `npm start` runs it)
  *
  * Afterwards the stream must hold exactly one WebhookReceived per 200 answer ingress gave (every
  * answer waits for JetStream's ack; each delivery id is new, so none is deduplicated).
@@ -15,6 +16,8 @@
  * stored == accepted; no errors and no answer other than 200 (slipway) / 202 (bare).
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -22,7 +25,7 @@ import { sign } from "@octokit/webhooks-methods";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { filters, STREAM_EVENTS } from "@slipway/events";
-import { ensureDockerEngine, freePort, startService, startTestNats, type RunningService, type TestNats } from "@slipway/stack";
+import { ensureDockerEngine, ensureNatsServer, freePort, startService, startTestNats, type RunningService } from "@slipway/stack";
 import { containerPid, cpuMeter } from "./lib/cpu.js";
 import { githubPushExample, postBody } from "./lib/hook.js";
 import { runLoad, type LoadRun } from "./lib/load.js";
@@ -38,6 +41,7 @@ const { values: args } = parseArgs({
     duration: { type: "string", default: "5" },
     connections: { type: "string", default: "10" },
     warmup: { type: "string", default: "1" },
+    nats: { type: "string", default: "native" },
   },
   strict: true,
 });
@@ -51,14 +55,40 @@ const rounds = number("rounds", args.rounds, 1);
 const durationS = number("duration", args.duration, 0.5, false);
 const connections = number("connections", args.connections, 1);
 const warmupS = number("warmup", args.warmup, 0, false);
+if (args.nats !== "native" && args.nats !== "container") throw new Error(`--nats must be native or container, got ${JSON.stringify(args.nats)}`);
+const natsKind = args.nats;
 
-type Bench = { nats: TestNats; ingress: RunningService; bare: RunningService; hookUrl: string; bareUrl: string; secret: string; stop(): Promise<void> };
+/** The NATS server ingress publishes to, and its host pid for the CPU figures. */
+type BenchNats = { url: string; pid(): Promise<number | null>; stop(): Promise<void> };
 
-/** NATS (the test harness's container), ingress with a webhook secret, and the bare app. */
+/**
+ * `native`: nats-server run as `npm start` runs it (a process on this host); `container`: the test
+ * harness's container, whose port mapping adds a proxy hop to every message.
+ */
+async function startNats(): Promise<BenchNats> {
+  if (natsKind === "container") {
+    const nats = await startTestNats();
+    return { url: nats.url, pid: () => containerPid(Number(new URL(nats.url).port)).catch(() => null), stop: () => nats.stop() };
+  }
+  const dir = mkdtempSync(join(tmpdir(), "slipway-bench-nats-"));
+  const server = await ensureNatsServer({ host: "127.0.0.1", port: await freePort(), storeDir: join(dir, "store"), logFile: join(dir, "nats.log") });
+  return {
+    url: server.url,
+    pid: async () => server.pid,
+    stop: async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+type Bench = { nats: BenchNats; ingress: RunningService; bare: RunningService; hookUrl: string; bareUrl: string; secret: string; stop(): Promise<void> };
+
+/** NATS, ingress with a webhook secret, and the bare app. */
 async function startBench(): Promise<Bench> {
-  await ensureDockerEngine();
+  if (natsKind === "container") await ensureDockerEngine();
   const secret = randomBytes(32).toString("hex");
-  let nats: TestNats | undefined;
+  let nats: BenchNats | undefined;
   const services: RunningService[] = [];
   let stopped: Promise<void> | undefined;
   const stop = () =>
@@ -68,7 +98,7 @@ async function startBench(): Promise<Bench> {
       await nats?.stop().catch(report("nats"));
     })());
   try {
-    nats = await startTestNats();
+    nats = await startNats();
     const [ingressPort, barePort] = [await freePort(), await freePort()];
     const ingress = await startService("ingress", {
       SLIPWAY_NATS_URL: nats.url,
@@ -163,7 +193,7 @@ async function main(): Promise<void> {
     }
     sanityAccepted = 1;
 
-    const natsPid = await containerPid(Number(new URL(bench.nats.url).port)).catch(() => null);
+    const natsPid = await bench.nats.pid();
     const serverPid: Record<Side, number> = { bare: bench.bare.pid, slipway: bench.ingress.pid };
     const load = async (side: Side, seconds: number): Promise<Measured> => {
       const cpu = cpuMeter({ server: serverPid[side], nats: natsPid, loadgen: process.pid });

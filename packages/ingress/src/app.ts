@@ -1,4 +1,4 @@
-import Fastify from "fastify";
+import Fastify, { LogController } from "fastify";
 import type { Logger } from "@slipway/service-kit";
 import { BodyBudget } from "./body-budget.js";
 import type { IngressConfig } from "./config.js";
@@ -28,6 +28,9 @@ export const RETRY_AFTER_SECONDS = 5;
 export function buildApp({ config, logger, store, notReady = async () => null, control = noControlStore }: AppOptions) {
   const app = Fastify({
     loggerInstance: logger,
+    // Fastify's two lines per request cost more CPU than the rest of a hook; one line per
+    // outcome is written below and by the routes.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     // Slow or stalled clients must not hold a connection (and its buffered body) for long.
     requestTimeout: config.requestTimeoutMs,
@@ -49,17 +52,22 @@ export function buildApp({ config, logger, store, notReady = async () => null, c
     // The response's close fires once, whether it was sent, timed out or the client went away.
     reply.raw.once("close", release);
   });
+  app.addHook("onResponse", async (req, reply) => {
+    const line = { method: req.method, url: req.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+    if (reply.statusCode >= 400) req.log.info(line, "request refused");
+    else req.log.debug(line, "request done");
+  });
   // Every 503 is temporary: say when to come back.
   app.addHook("onSend", async (_req, reply, payload) => {
     if (reply.statusCode === 503 && !reply.hasHeader("retry-after")) reply.header("retry-after", String(RETRY_AFTER_SECONDS));
     return payload;
   });
 
-  // Only GitHub's two webhook content types; anything else is a 415. The body stays raw bytes:
-  // the signature is over what was sent, and JSON is parsed only after it was checked.
+  // Only GitHub's two webhook content types; anything else is a 415. The body stays text as
+  // received: the signature is over what was sent, and JSON is parsed only after it was checked.
   app.removeAllContentTypeParsers();
   for (const type of HOOK_CONTENT_TYPES) {
-    app.addContentTypeParser(type, { parseAs: "buffer" }, (_req, raw, done) => done(null, { raw: raw as Buffer, type } satisfies RawHookBody));
+    app.addContentTypeParser(type, { parseAs: "string" }, (_req, text, done) => done(null, { text: text as string, type } satisfies RawHookBody));
   }
   app.setErrorHandler((err: { statusCode?: number; message: string }, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 && err.statusCode !== 500 ? err.statusCode : 500;

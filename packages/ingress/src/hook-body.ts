@@ -6,17 +6,20 @@
 export const HOOK_CONTENT_TYPES = ["application/json", "application/x-www-form-urlencoded"] as const;
 export type HookContentType = (typeof HOOK_CONTENT_TYPES)[number];
 
-/** What the content-type parsers hand the route: the exact bytes received and how to read them. */
-export type RawHookBody = { raw: Buffer; type: HookContentType };
+/**
+ * What the content-type parsers hand the route: the body as received, decoded from UTF-8 once
+ * (GitHub signs UTF-8 bytes; a body that is not UTF-8 changes in decoding and fails the signature).
+ */
+export type RawHookBody = { text: string; type: HookContentType };
 
 export type DecodedBody = { ok: true; payload: unknown } | { ok: false; message: string };
 
 export function decodeHookBody(body: RawHookBody): DecodedBody {
   let json: string;
   if (body.type === "application/json") {
-    json = body.raw.toString("utf8");
+    json = body.text;
   } else {
-    const fields = new URLSearchParams(body.raw.toString("utf8"));
+    const fields = new URLSearchParams(body.text);
     const payloads = fields.getAll("payload");
     if (payloads.length !== 1) return { ok: false, message: "a form-encoded webhook needs exactly one payload field" };
     json = payloads[0]!;

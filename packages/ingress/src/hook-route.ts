@@ -31,8 +31,8 @@ export async function hookRoute(app: FastifyInstance, { config, store }: HookRou
     if (!body && req.headers["content-type"] === undefined) {
       return reply.code(415).send(failure("send the payload as Content-Type: application/json or application/x-www-form-urlencoded"));
     }
-    if (!body || body.raw.length === 0) return reply.code(400).send(failure("the body is empty: send the push payload"));
-    if (config.webhookSecrets.length > 0 && !(await isValidSignature(config.webhookSecrets, body.raw, req.headers["x-hub-signature-256"]))) {
+    if (!body || body.text.length === 0) return reply.code(400).send(failure("the body is empty: send the push payload"));
+    if (config.webhookSecrets.length > 0 && !(await isValidSignature(config.webhookSecrets, body.text, req.headers["x-hub-signature-256"]))) {
       return reply.code(401).send(failure("missing or invalid X-Hub-Signature-256"));
     }
 

@@ -1,5 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { Value } from "@sinclair/typebox/value";
+import { TypeCompiler } from "@sinclair/typebox/compiler";
 import type { WebhookReceived } from "@slipway/events";
 import { githubNameProblem, pushRefProblem, refFormatProblem } from "./git-ref.js";
 
@@ -22,6 +22,8 @@ export const PushPayload = Type.Object({
   pusher: Type.Optional(Type.Object({ name: Type.Optional(Type.String({ maxLength: 100 })) })),
 });
 export type PushPayload = Static<typeof PushPayload>;
+// Compiled once: every hook is checked against it.
+const pushCheck = TypeCompiler.Compile(PushPayload);
 
 export type PayloadProblem = { ok: false; message: string };
 export type ParsedPush = {
@@ -39,8 +41,8 @@ const PRINTABLE = /^[^\u0000-\u001f\u007f]*$/;
 
 /** Checks a push body and maps it to what `WebhookReceived` carries; a problem names the field. */
 export function parsePush(body: unknown): ParsedPush | PayloadProblem {
-  if (!Value.Check(PushPayload, body)) {
-    const e = Value.Errors(PushPayload, body).First();
+  if (!pushCheck.Check(body)) {
+    const e = pushCheck.Errors(body).First();
     return { ok: false, message: e ? `invalid push payload at ${e.path || "/"}: ${e.message}` : "invalid push payload" };
   }
   const problem = grammarProblem(body);

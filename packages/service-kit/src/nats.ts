@@ -9,7 +9,9 @@ export async function connectNats(url: string, name: string, logger: Logger, sig
   const servers = url.split(",").map((s) => s.trim());
   for (let attempt = 1; ; attempt++) {
     try {
-      const nc = await connect({ servers, name, maxReconnectAttempts: -1, reconnectTimeWait: 1000 });
+      // noAsyncTraces: the client would build two Error objects per request (every JetStream
+      // publish is one) only to improve stack traces; measured at ~14% of ingress's CPU per hook.
+      const nc = await connect({ servers, name, maxReconnectAttempts: -1, reconnectTimeWait: 1000, noAsyncTraces: true });
       logger.info({ server: nc.getServer() }, "connected to NATS");
       return nc;
     } catch (err) {

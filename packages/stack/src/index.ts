@@ -4,6 +4,7 @@
  */
 export { ensureDockerEngine, type DockerEngine, type EnsureDockerOptions } from "./infra/docker.js";
 export { startTestNats, type TestNats } from "./harness/nats.js";
+export { ensureNatsServer, type NatsServer } from "./infra/nats.js";
 export { startTestBus, queuedBuild, type TestBus } from "./harness/bus.js";
 export { startTestRegistry, manifestDigest, type TestRegistry } from "./harness/registry.js";
 export { ensureBaseImage } from "./harness/base-image.js";

@@ -4,8 +4,11 @@ import { isAbsolute, join, resolve } from "node:path";
 import { splitHostPort } from "../net.js";
 import { repoRoot } from "../paths.js";
 
-/** The services `npm start` runs, in start order (all start at once; order only matters for the summary). */
-export const SERVICES = ["ingress", "git-sync", "builder", "projector"] as const;
+/**
+ * The services `npm start` may run, in start order (all start at once; order only matters for the
+ * summary). `github-status` runs only with a GitHub token (`serviceProcesses`).
+ */
+export const SERVICES = ["ingress", "git-sync", "builder", "projector", "github-status"] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 /** One OS process the launcher runs: `name` labels its output and log file. */
@@ -23,6 +26,8 @@ export type LauncherConfig = Readonly<{
   projectorPort: number;
   /** Builder processes to run (SLIPWAY_BUILDERS); each runs SLIPWAY_BUILD_CONCURRENCY builds at once. */
   builders: number;
+  /** Whether commit statuses are posted: SLIPWAY_GITHUB_TOKEN or SLIPWAY_GITHUB_TOKEN_FILE is set. */
+  githubStatus: boolean;
   /** Logs and data of what the launcher starts (SLIPWAY_STATE_DIR, default <repo>/.slipway). */
   stateDir: string;
   /** Env every service gets: ours plus the resolved shared settings, so all agree. */
@@ -62,6 +67,8 @@ export function launcherConfig(env: Env = process.env): LauncherConfig {
     ingressPort,
     projectorPort,
     builders,
+    // The service itself reads and checks the token; the launcher only needs to know it is there.
+    githubStatus: Boolean(env.SLIPWAY_GITHUB_TOKEN || env.SLIPWAY_GITHUB_TOKEN_FILE),
     stateDir,
     serviceEnv: {
       // The services' own defaults, under the state dir so that one SLIPWAY_STATE_DIR moves everything.
@@ -76,9 +83,14 @@ export function launcherConfig(env: Env = process.env): LauncherConfig {
   });
 }
 
-/** The processes `npm start` runs: one of each service, and `builders` builder processes. */
-export function serviceProcesses(config: Pick<LauncherConfig, "builders">): ServiceProcess[] {
-  return SERVICES.flatMap((service): ServiceProcess[] =>
-    service === "builder" ? Array.from({ length: config.builders }, (_, i) => ({ name: config.builders > 1 ? `builder-${i + 1}` : "builder", service })) : [{ name: service, service }],
-  );
+/**
+ * The processes `npm start` runs: one of each service, `builders` builder processes, and
+ * github-status only with a token (without one it could only refuse to start).
+ */
+export function serviceProcesses(config: Pick<LauncherConfig, "builders" | "githubStatus">): ServiceProcess[] {
+  return SERVICES.flatMap((service): ServiceProcess[] => {
+    if (service === "builder") return Array.from({ length: config.builders }, (_, i) => ({ name: config.builders > 1 ? `builder-${i + 1}` : "builder", service }));
+    if (service === "github-status" && !config.githubStatus) return [];
+    return [{ name: service, service }];
+  });
 }

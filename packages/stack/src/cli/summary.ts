@@ -25,17 +25,19 @@ export function summaryLines(config: LauncherConfig, state: InfraState, where: L
     ["projector", `http://127.0.0.1:${config.projectorPort}/builds`, pid("projector")],
     ...serviceProcesses(config)
       .filter((p) => p.service !== "ingress" && p.service !== "projector")
-      .map((p): [string, string, string] => [p.name, "(no port)", pid(p.name)]),
+      .map((p): [string, string, string] => [p.name, p.service === "github-status" ? "on: posts commit statuses" : "(no port)", pid(p.name)]),
+    ...(config.githubStatus ? [] : [["github-status", "off", "set SLIPWAY_GITHUB_TOKEN to post commit statuses on GitHub"] satisfies [string, string, string]]),
     ["NATS", config.natsUrl, origin(state.nats)],
     ["registry", `http://${config.registryAddress}`, origin(state.registry)],
     ["Docker", "engine", origin(state.docker)],
   ];
+  const nameWidth = Math.max(10, ...rows.map(([name]) => name.length));
   const width = Math.max(...rows.map(([, at]) => at.length));
   return [
     "",
     "slipway is up",
-    ...rows.map(([name, at, note]) => `  ${name.padEnd(10)} ${at.padEnd(width)}  ${note}`.trimEnd()),
-    `  ${"logs".padEnd(10)} services: ${where.serviceLogs}/<service>.log, builds: ${where.root}/logs`,
+    ...rows.map(([name, at, note]) => `  ${name.padEnd(nameWidth)} ${at.padEnd(width)}  ${note}`.trimEnd()),
+    `  ${"logs".padEnd(nameWidth)} services: ${where.serviceLogs}/<service>.log, builds: ${where.root}/logs`,
     "",
     "Try the seed's webhook:",
     ...seedCurl(config.ingressPort)

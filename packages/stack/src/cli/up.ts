@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
  * `npm start`: brings the whole CI up on this machine. Reuses the Docker engine, NATS and registry
- * when they answer, starts the missing ones, then runs the four services with their output
- * prefixed on the console and kept in .slipway/logs. Ctrl-C stops the services, then only the
- * infrastructure this launcher started.
+ * when they answer, starts the missing ones, then runs the services (github-status only with a
+ * GitHub token) with their output prefixed on the console and kept in .slipway/logs. Ctrl-C stops
+ * the services, then only the infrastructure this launcher started.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -12,7 +12,7 @@ import { ensureNatsServer } from "../infra/nats.js";
 import { ensureRegistryServer } from "../infra/registry.js";
 import { humanLine, prefixLine } from "../lines.js";
 import { repoRoot, serviceEntry } from "../paths.js";
-import { launcherConfig, SERVICES, serviceProcesses, type LauncherConfig } from "./config.js";
+import { launcherConfig, serviceProcesses, type LauncherConfig } from "./config.js";
 import { Supervised } from "./supervisor.js";
 import { printSummary, type InfraState } from "./summary.js";
 
@@ -31,7 +31,8 @@ async function main(): Promise<void> {
   }
   const root = repoRoot();
   const state = (...parts: string[]) => join(config.stateDir, ...parts);
-  const missing = SERVICES.filter((s) => !existsSync(serviceEntry(s)));
+  const processes = serviceProcesses(config);
+  const missing = [...new Set(processes.map((p) => p.service))].filter((s) => !existsSync(serviceEntry(s)));
   if (missing.length > 0) {
     for (const s of missing) say(`${s} is not built: ${serviceEntry(s)} is missing`);
     say("build the workspace first (`pnpm run build`, or `npm start` runs scripts/bootstrap.sh which does it)");
@@ -109,7 +110,6 @@ async function main(): Promise<void> {
     say(registry.started ? `registry: started at ${registry.url} (log ${state("registry.log")})` : `registry: answers at ${registry.url}, reusing it`);
     if (stopping) return;
 
-    const processes = serviceProcesses(config);
     const width = Math.max(...processes.map((p) => p.name.length));
     for (const { name, service } of processes) {
       services.push(

@@ -8,6 +8,8 @@ import { tailOf } from "./log-tail.js";
 export type NatsServer = {
   started: boolean;
   url: string;
+  /** The server's pid when we started it. */
+  pid: number | null;
   stop(): Promise<void>;
 };
 
@@ -26,7 +28,7 @@ export type EnsureNatsOptions = {
  */
 export async function ensureNatsServer(o: EnsureNatsOptions): Promise<NatsServer> {
   const url = `nats://${o.host}:${o.port}`;
-  if (await tcpReachable(o.host, o.port)) return { started: false, url, stop: async () => {} };
+  if (await tcpReachable(o.host, o.port)) return { started: false, url, pid: null, stop: async () => {} };
   const binary = findBinary("nats-server");
   if (!binary) throw new Error("nats-server not found on PATH: run scripts/bootstrap.sh (apt-get install nats-server)");
   mkdirSync(o.storeDir, { recursive: true });
@@ -50,5 +52,5 @@ export async function ensureNatsServer(o: EnsureNatsOptions): Promise<NatsServer
     await stop();
     throw err;
   }
-  return { started: true, url, stop };
+  return { started: true, url, pid: pid ?? null, stop };
 }
