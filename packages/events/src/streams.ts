@@ -119,4 +119,9 @@ export const durables = {
   builders: { stream: STREAM_EVENTS, name: "builders", filter: filters.buildsQueued, ackWaitMs: 15_000, maxDeliver: 23 },
   projectorEvents: { stream: STREAM_EVENTS, name: "projector", ackWaitMs: 30_000, maxDeliver: -1 },
   projectorLogs: { stream: STREAM_LOGS, name: "projector-logs", ackWaitMs: 30_000, maxDeliver: -1 },
+  /**
+   * Commit statuses on GitHub. Starts at new events: turning it on must not post a status for every
+   * build in the history. Unlimited deliveries: a GitHub outage is waited out, not turned into loss.
+   */
+  githubStatus: { stream: STREAM_EVENTS, name: "github-status", filter: filters.builds, ackWaitMs: 10_000, maxDeliver: -1, deliver: "new" },
 } as const satisfies Record<string, DurableSpec>;

@@ -76,5 +76,10 @@ export const filters = {
   logs: "ci.log.>",
   webhooks: "ci.webhook.received.>",
   buildsQueued: "ci.build.*.queued",
+  /**
+   * Every build event. A consumer that wants only some phases filters by the last token itself:
+   * several filters on one consumer (`filter_subjects`) need nats-server 2.10, and 2.9 is supported.
+   */
+  builds: "ci.build.>",
   cancelRequests: "ci.build.*.cancelrequested",
 } as const;

@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ConfigError } from "@slipway/events";
-import { launcherConfig } from "../src/cli/config.js";
+import { launcherConfig, serviceProcesses } from "../src/cli/config.js";
 import { restartDelayMs } from "../src/cli/backoff.js";
 import { summaryLines } from "../src/cli/summary.js";
 import { registryConfig } from "../src/infra/registry.js";
@@ -61,6 +61,17 @@ test("launcher - the summary shows where each part listens and the seed's curl",
   assert.match(text, /Docker +engine +reused/);
   assert.match(text, '"repository": {"name": "fruty_docker-ci"}');
   assert.match(text, "pid 12");
+});
+
+test("launcher - github-status runs only with a GitHub token, and the summary says so", () => {
+  const names = (env: Record<string, string>) => serviceProcesses(launcherConfig(env)).map((p) => p.name);
+  assert.not.ok(names({}).includes("github-status"));
+  assert.ok(names({ SLIPWAY_GITHUB_TOKEN: "t" }).includes("github-status"));
+  assert.ok(names({ SLIPWAY_GITHUB_TOKEN_FILE: "/run/secrets/github" }).includes("github-status"));
+  const where = { root: "/r", serviceLogs: "/r/.slipway/logs", pids: { "github-status": 34 } };
+  const infra = { docker: false, nats: false, registry: false };
+  assert.match(summaryLines(launcherConfig({}), infra, where).join("\n"), /github-status +off +set SLIPWAY_GITHUB_TOKEN/);
+  assert.match(summaryLines(launcherConfig({ SLIPWAY_GITHUB_TOKEN: "t" }), infra, where).join("\n"), /github-status +on: posts commit statuses +pid 34/);
 });
 
 test("registry config - listens on the address and stores under the data dir", () => {
