@@ -25,10 +25,19 @@ command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || missin
 command -v docker-registry >/dev/null 2>&1 || [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
 command -v git >/dev/null 2>&1 || missing+=(git)
 [ -x /bin/busybox ] || command -v busybox >/dev/null 2>&1 || missing+=(busybox-static)
+# npm test only (SLIPWAY_BOOTSTRAP_TEST_TOOLS=1): the ssh tests run a private sshd of their own (own
+# port, config and keys). Where this is the machine's first sshd, a marker file keeps the package's
+# system SSH service from ever starting.
+no_system_sshd=""
+if [ "${SLIPWAY_BOOTSTRAP_TEST_TOOLS:-}" = "1" ] && ! [ -x /usr/sbin/sshd ]; then
+  missing+=(openssh-server)
+  no_system_sshd=1
+fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
   command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get: install them by hand"
   say "installing ${missing[*]} (apt)"
+  if [ -n "$no_system_sshd" ]; then as_root mkdir -p /etc/ssh && as_root touch /etc/ssh/sshd_not_to_be_run; fi
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else

@@ -3,7 +3,7 @@
 # (real NATS, registry, Docker, git). Exits non-zero if either suite fails.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-bash "$ROOT/scripts/bootstrap.sh"
+SLIPWAY_BOOTSTRAP_TEST_TOOLS=1 bash "$ROOT/scripts/bootstrap.sh"
 cd "$ROOT"
 node packages/stack/dist/cli/ensure-docker.js
 

@@ -1,13 +1,15 @@
 import type { Consumer, JsMsg } from "@nats-io/jetstream";
 import { decodeEvent } from "./codec.js";
 import type { Event } from "./envelope.js";
-import { UnsupportedVersionError } from "./errors.js";
+import { SlipwayError, UnsupportedVersionError } from "./errors.js";
 
 /** Where a consume loop reports; pino's logger fits. */
 export type EventLogger = {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
+  /** Where the stacks of expected failures go; without it they are not logged. */
+  debug?(obj: object, msg?: string): void;
 };
 
 export type HandlerContext = {
@@ -106,8 +108,9 @@ export async function handleMessage(
       logger.info({ type: event.type, id: event.id, attempt, reason: err instanceof Error ? err.message : String(err) }, "stopping: message handed back");
       msg.nak();
     } else {
-      logger.warn({ err, type: event.type, id: event.id, attempt }, "handler failed, message will be redelivered");
-      msg.nak(retryDelayMs(attempt));
+      const retryInMs = retryDelayMs(attempt);
+      logHandlerFailure(logger, err, { type: event.type, id: event.id, attempt, retryInMs });
+      msg.nak(retryInMs);
     }
     return;
   }
@@ -116,6 +119,21 @@ export async function handleMessage(
   await msg.ackAck().catch((err: unknown) => {
     logger.warn({ err, type: event.type, id: event.id, attempt }, "ack not confirmed by the server; the message may come back after its ack wait");
   });
+}
+
+/**
+ * One line per failed attempt. A SlipwayError is an expected failure (its code says what
+ * happened: a host refused, a timeout): code and reason, the stack only at debug. Anything else
+ * may be a bug, and is logged with its stack.
+ */
+function logHandlerFailure(logger: EventLogger, err: unknown, fields: object): void {
+  const msg = "handler failed, message will be redelivered";
+  if (err instanceof SlipwayError) {
+    logger.warn({ ...fields, code: err.code, err: err.message }, msg);
+    logger.debug?.({ ...fields, err }, "handler failure, with its stack");
+  } else {
+    logger.warn({ ...fields, err }, msg);
+  }
 }
 
 /** Decodes a message; settles it and returns null when it is not an event this process can handle. */

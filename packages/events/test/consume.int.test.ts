@@ -11,6 +11,7 @@ import { publishEvent } from "../src/publish.js";
 import { ensureDurable, ensureStreams, STREAM_EVENTS } from "../src/streams.js";
 import { subjects } from "../src/subjects.js";
 import { eventIds } from "../src/ids.js";
+import { SlipwayError } from "../src/errors.js";
 
 let nats: TestNats | undefined;
 let nc: NatsConnection | undefined;
@@ -202,6 +203,36 @@ test("verdict - a build's second terminal event, of any type, is dropped by JetS
   const failed = subjects.build(buildId, "failed");
   const info = await jsm.streams.info(STREAM_EVENTS, { subjects_filter: failed });
   assert.is(info.state.subjects?.[failed] ?? 0, 0);
+});
+
+test("consume - an expected failure logs its code and reason without a stack, a bug keeps its stack", async () => {
+  const { buildId, spec } = await freshDurable("clog");
+  const logged: { level: string; obj: Record<string, unknown>; msg: string }[] = [];
+  const at = (level: string) => (obj: object, msg?: string) => void logged.push({ level, obj: { ...obj }, msg: msg ?? "" });
+  const logger: EventLogger = { info: at("info"), warn: at("warn"), error: at("error"), debug: at("debug") };
+  let loop: ConsumeLoop | undefined;
+  try {
+    await publishEvent(js, "BuildQueued", queuedData(buildId), { id: "q-" + buildId, correlationId: "c", causationId: null });
+    loop = consumeEvents(
+      await js.consumers.get(spec.stream, spec.name),
+      async (_e, ctx) => {
+        if (ctx.attempt === 1) throw new SlipwayError("TEST_HOST_DOWN", "the host is down");
+        if (ctx.attempt === 2) throw new TypeError("x is undefined");
+      },
+      { logger, maxDeliver: spec.maxDeliver, retryDelayMs: (n) => 10 * n },
+    );
+    await until(() => logged.filter((l) => l.msg === "handler failed, message will be redelivered").length === 2);
+
+    const [expected, bug] = logged.filter((l) => l.msg === "handler failed, message will be redelivered");
+    assert.equal(expected!.obj, { type: "BuildQueued", id: "q-" + buildId, attempt: 1, retryInMs: 10, code: "TEST_HOST_DOWN", err: "the host is down" });
+    assert.is(expected!.level, "warn");
+    const stack = logged.find((l) => l.level === "debug");
+    assert.ok(stack && stack.obj.err instanceof SlipwayError, "the stack goes to debug");
+    assert.ok(bug!.obj.err instanceof TypeError, "a bug is logged with its error, stack and all");
+  } finally {
+    await loop?.stop();
+    await jsm.consumers.delete(spec.stream, spec.name).catch(() => undefined);
+  }
 });
 
 test.run();

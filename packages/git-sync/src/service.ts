@@ -1,10 +1,11 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import { consumeEvents, durables, ensureContextStore, ensureDurable, ensureStreams, watchExhausted, withHeartbeat } from "@slipway/events";
+import { consumeWithSlots, durables, ensureContextStore, ensureDurable, ensureStreams, watchExhausted, withHeartbeat } from "@slipway/events";
 import { connectNats, type Logger } from "@slipway/service-kit";
 import type { GitSyncConfig } from "./config.js";
 import { IMAGE_NAME_OWNERS_BUCKET } from "./image-claims.js";
 import { redactUrl } from "./redact.js";
+import { RepoLanes } from "./repo-lanes.js";
 import { LATEST_BUILDS_BUCKET } from "./supersede.js";
 import { syncWebhook } from "./sync-webhook.js";
 
@@ -26,22 +27,23 @@ export async function startGitSync(config: GitSyncConfig, logger: Logger): Promi
   const supersede = config.autoCancelSuperseded ? { jsm, latest: await kvm.create(LATEST_BUILDS_BUCKET, { history: 1 }) } : null;
   const deps = { config, js, contexts, counters, deliveries, imageOwners, logger, supersede };
 
+  const lanes = new RepoLanes();
   // A webhook whose last delivery died with its git-sync process gets one more, final try here,
   // whose failure path publishes the verdicts (RepoSyncFailed, or BuildFailed per unqueued build).
   const exhausted = watchExhausted(nc, jsm, durables.gitSync, logger, async (event) => {
-    if (event.type === "WebhookReceived") await syncWebhook(deps, event, { lastAttempt: true });
+    if (event.type === "WebhookReceived") await lanes.run(event.data.repo.key, () => syncWebhook(deps, event, { lastAttempt: true }));
   });
   const consumer = await js.consumers.get(durables.gitSync.stream, durables.gitSync.name);
-  const loop = consumeEvents(
+  const loop = consumeWithSlots(
     consumer,
     async (event, ctx) => {
       if (event.type !== "WebhookReceived") return;
-      // A large clone can outlast the ack wait: say we are still on it.
-      await withHeartbeat(ctx.msg, 10_000, () => syncWebhook(deps, event, ctx));
+      // A large clone (or waiting behind one of the same repo) can outlast the ack wait: say we are still on it.
+      await withHeartbeat(ctx.msg, 10_000, () => lanes.run(event.data.repo.key, () => syncWebhook(deps, event, ctx)));
     },
-    { logger, maxDeliver: durables.gitSync.maxDeliver },
+    { logger, maxDeliver: durables.gitSync.maxDeliver, slots: config.syncConcurrency },
   );
-  logger.info({ gitUrl: redactUrl(config.gitUrl.template), allowedRepos: config.allowedRepos?.globs ?? "all", dataDir: config.dataDir, registry: config.registry, imageOwnerPrefix: config.imageOwnerPrefix, autoCancelSuperseded: config.autoCancelSuperseded }, "ready");
+  logger.info({ gitUrl: redactUrl(config.gitUrl.template), allowedRepos: config.allowedRepos?.globs ?? "all", dataDir: config.dataDir, registry: config.registry, imageOwnerPrefix: config.imageOwnerPrefix, autoCancelSuperseded: config.autoCancelSuperseded, syncConcurrency: config.syncConcurrency }, "ready");
 
   return async () => {
     await loop.stop();

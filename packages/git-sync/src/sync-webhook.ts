@@ -1,14 +1,15 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import type { ObjectStore } from "@nats-io/obj";
-import { buildIdFor, eventIds, InvalidEventError, publishEvent, type Event } from "@slipway/events";
+import { buildIdFor, eventIds, InvalidEventError, publishEvent, SlipwayError, type Event } from "@slipway/events";
 import type { Logger } from "@slipway/service-kit";
 import { buildNumberFor } from "./build-numbers.js";
 import { UnsafeRepoNameError } from "./clone-url.js";
 import { listRoot, resolveCommit } from "./commit.js";
 import type { GitSyncConfig } from "./config.js";
-import { contextObjectName, storeContext } from "./context-archive.js";
+import { storeCommitContexts } from "./commit-contexts.js";
 import { findDockerfiles } from "./dockerfiles.js";
+import { prepareGitAccess } from "./git-auth.js";
 import { NamingErrorCode, SyncError, SyncErrorCode } from "./errors.js";
 import { claimImageName, takenReason } from "./image-claims.js";
 import { mirrorPath, syncMirror } from "./mirror.js";
@@ -44,7 +45,9 @@ export async function syncWebhook(deps: SyncDeps, event: Event<"WebhookReceived"
     await syncAndQueue(deps, event, progress);
   } catch (err) {
     const syncError = toSyncError(err);
-    if (syncError.retryable && !ctx.lastAttempt) throw syncError;
+    // The consume loop logs an expected failure as code + reason, anything else (a bug) with its stack.
+    if (syncError.retryable && !ctx.lastAttempt) throw err instanceof SlipwayError ? syncError : err;
+    deps.logger[err instanceof SlipwayError ? "debug" : "error"]({ deliveryId: event.data.deliveryId, err }, "sync failure, with its stack");
     if (progress.dockerfiles === null) return reportSyncFailed(deps, event, syncError.code, syncError.message);
     // RepoUpdated announced these builds: each one not queued yet ends as its own BuildFailed.
     for (const dockerfile of progress.dockerfiles.filter((d) => !progress.queued.has(d))) {
@@ -88,11 +91,15 @@ async function syncAndQueue(deps: SyncDeps, event: Event<"WebhookReceived">, pro
   }
   const url = config.gitUrl.render(data.repo);
   const path = mirrorPath(config.dataDir, data.repo.key);
-  const git = await syncMirror(url, path);
+  const access = await prepareGitAccess(config.gitCredentials);
+  const git = await syncMirror(url, path, { timeoutMs: config.gitTimeoutMs, env: access.env, config: access.config, logger: logger.child({ deliveryId: data.deliveryId, repo: data.repo.key }) });
   const commit = await resolveCommit(git, data.requestedSha, data.ref);
-  const dockerfiles = findDockerfiles(await listRoot(git, commit.sha));
-  const contextObject = contextObjectName(data.repo.key, commit.sha);
-  const contextBytes = await storeContext(contexts, path, commit.sha, contextObject);
+  const tree = await listRoot(git, commit.sha);
+  const dockerfiles = findDockerfiles(tree);
+  // One context per ignore file in use (.dockerignore, <Dockerfile>.dockerignore): see context-plan.ts.
+  const stored = await storeCommitContexts({ config, contexts, git, mirror: path, url, access }, data.repo.key, commit.sha, tree, dockerfiles);
+  const contextOf = new Map(stored.flatMap((c) => c.dockerfiles.map((d) => [d, c.object] as const)));
+  const { object: contextObject, bytes: contextBytes } = stored[0]!;
   const buildNumber = await buildNumberFor(counters, deliveries, data.repo.key, data.deliveryId);
   const defaultBranch = data.defaultBranch ?? commit.defaultBranch;
 
@@ -100,7 +107,7 @@ async function syncAndQueue(deps: SyncDeps, event: Event<"WebhookReceived">, pro
   const updated = await publishEvent(
     js,
     "RepoUpdated",
-    { deliveryId: data.deliveryId, repo: data.repo, ref: data.ref, branch: data.branch, sha: commit.sha, shaFromPayload: commit.fromPayload, defaultBranch, contextObject, contextBytes, dockerfiles, buildNumber },
+    { deliveryId: data.deliveryId, repo: data.repo, ref: data.ref, branch: data.branch, sha: commit.sha, shaFromPayload: commit.fromPayload, defaultBranch, contextObject, contextBytes, dockerfiles, buildNumber, contexts: stored.map((c) => ({ ...c, dockerfiles: [...c.dockerfiles] })) },
     links(eventIds.repoUpdated(data.deliveryId)),
   );
   progress.dockerfiles = dockerfiles;
@@ -130,7 +137,7 @@ async function syncAndQueue(deps: SyncDeps, event: Event<"WebhookReceived">, pro
     const queued = await publishEvent(
       js,
       "BuildQueued",
-      { buildId, deliveryId: data.deliveryId, repo: data.repo, sha: commit.sha, branch: data.branch, dockerfile, image, tags, buildNumber, contextObject, source: redactUrl(url) },
+      { buildId, deliveryId: data.deliveryId, repo: data.repo, sha: commit.sha, branch: data.branch, dockerfile, image, tags, buildNumber, contextObject: contextOf.get(dockerfile) ?? contextObject, source: redactUrl(url) },
       causedBy(eventIds.buildQueued(buildId)),
     );
     progress.queued.add(dockerfile);

@@ -1,0 +1,50 @@
+import { join } from "node:path";
+import type { ObjectStore } from "@nats-io/obj";
+import type { SimpleGit } from "simple-git";
+import type { GitSyncConfig } from "./config.js";
+import { storeContexts, type StoredContext } from "./context-archive.js";
+import { planContexts } from "./context-plan.js";
+import { ignoreFileFor, ROOT_IGNORE_FILE } from "./dockerignore.js";
+import { regularRootFiles } from "./dockerfiles.js";
+import { GitTransport, transportOf } from "./git-transport.js";
+
+export type CommitContextsDeps = {
+  config: Pick<GitSyncConfig, "contextMaxBytes" | "gitSubmodules" | "gitTimeoutMs" | "gitUrl" | "dataDir">;
+  contexts: ObjectStore;
+  git: SimpleGit;
+  /** The mirror's folder. */
+  mirror: string;
+  /** The repository's clone URL: relative submodule URLs resolve against it. */
+  url: string;
+  /** Credentials for submodule clones, as for the mirror. */
+  access: { env: Readonly<Record<string, string>>; config: Readonly<Record<string, string>> };
+};
+
+/**
+ * The build contexts of one commit, stored: the ignore file of each Dockerfile read from the
+ * commit, the Dockerfiles grouped by the context they get (context-plan.ts), and each context
+ * made once. `tree` is the commit's `git ls-tree -z` root listing.
+ */
+export async function storeCommitContexts(deps: CommitContextsDeps, repoKey: string, sha: string, tree: string, dockerfiles: readonly string[]): Promise<StoredContext[]> {
+  const { config } = deps;
+  const rootFiles = new Set(regularRootFiles(tree));
+  const ignoreFiles = new Set([...dockerfiles.map((d) => ignoreFileFor(d, rootFiles)), rootFiles.has(ROOT_IGNORE_FILE) ? ROOT_IGNORE_FILE : null]);
+  const ignoreTexts = new Map<string, string>();
+  for (const file of ignoreFiles) if (file !== null) ignoreTexts.set(file, await deps.git.raw(["cat-file", "blob", `${sha}:${file}`]));
+
+  const submodules = config.gitSubmodules && rootFiles.has(".gitmodules");
+  const plans = planContexts(repoKey, sha, dockerfiles, rootFiles, ignoreTexts, submodules);
+  return storeContexts(deps.contexts, deps.mirror, sha, plans, {
+    maxBytes: config.contextMaxBytes,
+    submodules: submodules
+      ? {
+          cloneUrl: deps.url,
+          checkoutsDir: join(config.dataDir, "checkouts"),
+          timeoutMs: config.gitTimeoutMs,
+          env: deps.access.env,
+          config: deps.access.config,
+          allowFileProtocol: transportOf(config.gitUrl.template) === GitTransport.Local,
+        }
+      : null,
+  });
+}

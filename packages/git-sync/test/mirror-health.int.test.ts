@@ -1,0 +1,114 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { createGitFixture, type GitFixture } from "@slipway/stack";
+import { mirrorPath } from "../src/mirror.js";
+import { startSyncRig, WARN, type SyncRig } from "./sync-rig.js";
+
+const it = suite("mirror health");
+const ctx = {} as { git: GitFixture; outer: string; rig: SyncRig; mirror: string };
+
+it.before(async () => {
+  ctx.git = createGitFixture("app");
+  // The mirrors live inside another repository's work tree (as .slipway/git-sync does in a
+  // checkout): git must never reach it from a broken mirror.
+  ctx.outer = mkdtempSync(join(tmpdir(), "slipway-outer-"));
+  execFileSync("git", ["init", "--quiet", ctx.outer]);
+  ctx.rig = await startSyncRig(join(ctx.git.root, "{name}.git"), {}, join(ctx.outer, "data"));
+  ctx.mirror = mirrorPath(ctx.rig.dataDir, "app");
+});
+
+it.after(async () => {
+  await ctx.rig?.stop();
+  for (const dir of [ctx.git?.root, ctx.outer]) if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const mirrorGit = (...args: string[]) => execFileSync("git", [`--git-dir=${ctx.mirror}`, ...args], { encoding: "utf8" });
+const retried = (eventId: string) => ctx.rig.logs().filter((l) => l.msg === "handler failed, message will be redelivered" && l.id === eventId);
+const brokenWarnings = () => ctx.rig.logs().filter((l) => l.msg === "mirror is broken; deleting it and cloning again");
+
+it("mirror health - a repository that does not exist fails once, GIT_REPO_NOT_FOUND, in one log line without a stack", async () => {
+  const id = await ctx.rig.send("gone-1", "nosuch");
+  const failed = await ctx.rig.waitFor("gone-1", "RepoSyncFailed");
+  assert.is(failed.data.code, "GIT_REPO_NOT_FOUND");
+  assert.match(failed.data.message, /check the repository name and SLIPWAY_GIT_URL/);
+  await new Promise((r) => setTimeout(r, 2_500));
+  assert.is(retried(id).length, 0);
+  const lines = ctx.rig.logs().filter((l) => l.deliveryId === "gone-1" || l.id === id);
+  assert.equal(lines.map((l) => [l.level, l.msg, l.code]), [[WARN, "sync failed", "GIT_REPO_NOT_FOUND"]]);
+  assert.not.match(ctx.rig.service.output(), /"stack"/);
+});
+
+it("mirror health - the first push clones the mirror", async () => {
+  const tip = ctx.git.commit({ Dockerfile: "FROM scratch\n" });
+  await ctx.rig.send("first", "app", tip);
+  const queued = await ctx.rig.waitFor("first", "BuildQueued");
+  assert.is(queued.data.sha, tip);
+  assert.ok(existsSync(join(ctx.mirror, "HEAD")));
+});
+
+/** Ways a mirror breaks: a kill mid-write, a full disk, a bad sector. */
+const CORRUPTIONS: [string, () => void][] = [
+  ["garbage in HEAD", () => writeFileSync(join(ctx.mirror, "HEAD"), "\0\0garbage\n")],
+  ["objects/ deleted", () => rmSync(join(ctx.mirror, "objects"), { recursive: true })],
+  ["config deleted", () => rmSync(join(ctx.mirror, "config"))],
+  [
+    "a pack cut short",
+    () => {
+      mirrorGit("repack", "-a", "-d", "-q");
+      const pack = join(ctx.mirror, "objects", "pack", readdirSync(join(ctx.mirror, "objects", "pack")).find((f) => f.endsWith(".pack"))!);
+      // A new file, not truncateSync: a local clone may share the pack's inode with the fixture.
+      const head = readFileSync(pack).subarray(0, 100);
+      rmSync(pack);
+      writeFileSync(pack, head);
+    },
+  ],
+  ["a ref lock left by a killed fetch", () => writeFileSync(join(ctx.mirror, "refs", "heads", "master.lock"), "")],
+];
+
+for (const [what, corrupt] of CORRUPTIONS) {
+  it(`mirror health - ${what}: the mirror is cloned again and the build queued, in one attempt`, async () => {
+    const warningsBefore = brokenWarnings().length;
+    corrupt();
+    const tip = ctx.git.commit({ "app.txt": `${what}\n` });
+    const deliveryId = `broken-${what.replace(/\W+/g, "-")}`;
+    const id = await ctx.rig.send(deliveryId, "app", tip);
+    const updated = await ctx.rig.waitFor(deliveryId, "RepoUpdated");
+    assert.is(updated.data.sha, tip);
+    assert.is(updated.data.shaFromPayload, true);
+    await ctx.rig.waitFor(deliveryId, "BuildQueued");
+    assert.is(retried(id).length, 0);
+    const warnings = brokenWarnings().slice(warningsBefore);
+    assert.is(warnings.length, 1);
+    assert.is(warnings[0]!.level, WARN);
+    assert.is(warnings[0]!.deliveryId, deliveryId);
+    mirrorGit("fsck", "--no-dangling");
+  });
+}
+
+it("mirror health - a broken mirror never lets git act on a repository in a parent folder", () => {
+  // A garbage HEAD once made `git remote set-url` (run in the mirror's folder) rewrite this one's origin.
+  assert.not.match(readFileSync(join(ctx.outer, ".git", "config"), "utf8"), /remote/);
+  assert.is(execFileSync("git", ["-C", ctx.outer, "for-each-ref"], { encoding: "utf8" }), "");
+});
+
+it("mirror health - clone folders left by dead processes are deleted, a live one's kept", async () => {
+  const dead = spawnSync("true").pid!;
+  const leftovers = [`${ctx.mirror}.tmp-${dead}`, `${ctx.mirror}.broken-${dead}`];
+  const live = `${ctx.mirror}.tmp-${process.pid}`;
+  for (const dir of [...leftovers, live]) {
+    mkdirSync(join(dir, "objects"), { recursive: true });
+    writeFileSync(join(dir, "HEAD"), "ref: refs/heads/master\n");
+  }
+  const tip = ctx.git.commit({ "app.txt": "after a crash\n" });
+  await ctx.rig.send("sweep", "app", tip);
+  await ctx.rig.waitFor("sweep", "BuildQueued");
+  for (const dir of leftovers) assert.not.ok(existsSync(dir), dir);
+  assert.ok(existsSync(live));
+  rmSync(live, { recursive: true });
+});
+
+it.run();
