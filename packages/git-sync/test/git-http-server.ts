@@ -18,7 +18,12 @@ export type GitHttpServer = {
   stop(): Promise<void>;
 };
 
-export async function startGitHttpServer(projectRoot: string, username: string, token: string): Promise<GitHttpServer> {
+export type GitHttpServerOptions = {
+  /** Milliseconds to hold a request for this path before serving it (a slow host); default none. */
+  holdMs?: (path: string) => number;
+};
+
+export async function startGitHttpServer(projectRoot: string, username: string, token: string, options: GitHttpServerOptions = {}): Promise<GitHttpServer> {
   const basic = (t: string) => `Basic ${Buffer.from(`${username}:${t}`).toString("base64")}`;
   let expected = basic(token);
   const requests: GitHttpServer["requests"] = [];
@@ -31,7 +36,9 @@ export async function startGitHttpServer(projectRoot: string, username: string, 
       res.end("credentials required\n");
       return;
     }
-    httpBackend(projectRoot, url, req, res, username);
+    const hold = options.holdMs?.(url.pathname) ?? 0;
+    if (hold > 0) setTimeout(() => httpBackend(projectRoot, url, req, res, username), hold);
+    else httpBackend(projectRoot, url, req, res, username);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
