@@ -20,6 +20,22 @@ export function cpuMs(pid: number): number | null {
   return Number.isFinite(utime) && Number.isFinite(stime) ? ((utime + stime) * 1000) / TICKS_PER_S : null;
 }
 
+/**
+ * CPU ms of the process and of its children that ended and were waited for (cutime + cstime):
+ * a service's short-lived helpers (git) counted with it; null once it is gone.
+ */
+export function cpuWithChildrenMs(pid: number): number | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return null;
+  }
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = [11, 12, 13, 14].map((i) => Number(fields[i]));
+  return ticks.every(Number.isFinite) ? (ticks.reduce((a, b) => a + b, 0) * 1000) / TICKS_PER_S : null;
+}
+
 /** Host pid of the container publishing `hostPort` (the harness's NATS), when this host sees it. */
 export async function containerPid(hostPort: number): Promise<number | null> {
   const docker = dockerClient();

@@ -10,7 +10,7 @@ import {
   type StreamConfig,
 } from "@nats-io/jetstream";
 import { nanos, type NatsConnection } from "@nats-io/transport-node";
-import { Objm, type ObjectStore } from "@nats-io/obj";
+import { Objm, setSha256Backend, type ObjectStore } from "@nats-io/obj";
 import { filters } from "./subjects.js";
 
 export const STREAM_EVENTS = "CI_EVENTS";
@@ -76,8 +76,17 @@ export async function ensureStreams(jsm: JetStreamManager, options: StreamOption
   }
 }
 
+/**
+ * Chunk size of stored contexts: the library's 128 KiB default makes a 100 MB context 800
+ * messages; the library caps it at the server's max_payload (1 MiB by default).
+ */
+export const CONTEXT_CHUNK_BYTES = 1024 * 1024;
+
 /** Opens (creating if needed) the object store that carries build contexts between services. */
 export async function ensureContextStore(nc: NatsConnection, options: StreamOptions = defaultStreamOptions()): Promise<ObjectStore> {
+  // Node's own SHA-256 for object digests: the library's default pure-JS one cost git-sync ~4 s of
+  // CPU per 100 MB context (bench/git-sync.ts). Process-wide, set before any object is written.
+  setSha256Backend("native");
   return new Objm(nc).create(CONTEXTS_BUCKET, { ttl: nanos(options.contextsTtlMs), storage: StorageType.File, description: "slipway build contexts" });
 }
 

@@ -1,5 +1,6 @@
 import { PassThrough, Readable } from "node:stream";
 import type { ObjectStore } from "@nats-io/obj";
+import { CONTEXT_CHUNK_BYTES } from "@slipway/events";
 import type { ContextPlan } from "./context-plan.js";
 import { SyncError, SyncErrorCode } from "./errors.js";
 import { runGit } from "./run-git.js";
@@ -51,7 +52,7 @@ export async function storeContexts(store: ObjectStore, mirror: string, sha: str
 async function storeOne(store: ObjectStore, plan: ContextPlan, source: Readable, maxBytes: number): Promise<number> {
   const tar = filterTar(source, plan.keeps);
   const feed = new PassThrough();
-  const put = store.put({ name: plan.object }, Readable.toWeb(feed) as ReadableStream<Uint8Array>);
+  const put = store.put({ name: plan.object, options: { max_chunk_size: CONTEXT_CHUNK_BYTES } }, Readable.toWeb(feed) as ReadableStream<Uint8Array>);
   put.catch(() => undefined);
   const discard = async () => {
     await put.catch(() => undefined);
