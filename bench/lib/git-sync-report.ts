@@ -166,7 +166,7 @@ export function printReport(m: Measured, o: ReportSettings): void {
   if (probes.length > 0) console.log("the object-store write alone: git archive of the big tip streamed from the bench process into the contexts bucket");
   for (const probe of probes) {
     console.log(
-      `  SHA-256 ${probe.backend}, ${probe.chunkBytes / 1024} KiB chunks${probe === probes[0] ? " (git-sync's way)" : ""}: ` +
+      `  SHA-256 ${probe.backend}, ${probe.chunkBytes / 1024} KiB chunks${probe === probes[0] ? " (the library's default)" : ""}: ` +
         `${Math.round(probe.ms)} ms for ${mb(probe.bytes / 1024)} MB (${(probe.bytes / MiB / (probe.ms / 1000)).toFixed(0)} MB/s)`,
     );
   }

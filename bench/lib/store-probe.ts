@@ -33,7 +33,7 @@ function objModule(): ObjModule | null {
   return typeof m.Objm === "function" && typeof m.setSha256Backend === "function" && typeof m.getSha256Backend === "function" ? (mod as ObjModule) : null;
 }
 
-/** The timed puts, git-sync's way first; an empty list when the module can't be driven. */
+/** The timed puts, the library's default first (git-sync uses the last: native SHA-256, 1 MiB chunks); an empty list when the module can't be driven. */
 export async function timeStorePuts(natsUrl: string, mirror: string, sha: string): Promise<StoreProbe[]> {
   const obj = objModule();
   if (!obj) return [];
