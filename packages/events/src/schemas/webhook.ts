@@ -1,8 +1,8 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { RepoRef } from "./common.js";
 
-/** A push accepted by ingress: everything downstream needs, nothing the payload merely carried. */
-export const WebhookReceived = Type.Object({
+/** What ingress takes from a push, whether it builds it or not. */
+const PushFields = {
   deliveryId: Type.String({ minLength: 1, maxLength: 200 }),
   /** `push` for GitHub's push event; `manual` for a hand-made trigger without the header. */
   source: Type.Union([Type.Literal("push"), Type.Literal("manual")]),
@@ -12,9 +12,14 @@ export const WebhookReceived = Type.Object({
   branch: Type.Union([Type.String(), Type.Null()]),
   /** The commit as the payload named it; may not exist (the seed's curl sends `"test"`). */
   requestedSha: Type.String({ maxLength: 200 }),
+  pusher: Type.Union([Type.String(), Type.Null()]),
+};
+
+/** A push accepted by ingress: everything downstream needs, nothing the payload merely carried. */
+export const WebhookReceived = Type.Object({
+  ...PushFields,
   /** The repository's default branch, when the payload says. */
   defaultBranch: Type.Union([Type.String(), Type.Null()]),
-  pusher: Type.Union([Type.String(), Type.Null()]),
 });
 export type WebhookReceived = Static<typeof WebhookReceived>;
 
@@ -36,13 +41,7 @@ export type IgnoreReason = Static<typeof IgnoreReason>;
  * ran. Carries what `WebhookReceived` would have, so the delivery reads the same either way.
  */
 export const WebhookIgnored = Type.Object({
-  deliveryId: Type.String({ minLength: 1, maxLength: 200 }),
-  source: Type.Union([Type.Literal("push"), Type.Literal("manual")]),
-  repo: RepoRef,
-  ref: Type.String({ minLength: 1, maxLength: 1000 }),
-  branch: Type.Union([Type.String(), Type.Null()]),
-  requestedSha: Type.String({ maxLength: 200 }),
-  pusher: Type.Union([Type.String(), Type.Null()]),
+  ...PushFields,
   reason: IgnoreReason,
   /** The reason for a person, as the 202 answer said it. */
   message: Type.String({ minLength: 1, maxLength: 500 }),
