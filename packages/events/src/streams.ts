@@ -126,6 +126,7 @@ export async function ensureDurable(jsm: JetStreamManager, spec: DurableSpec): P
 export const durables = {
   gitSync: { stream: STREAM_EVENTS, name: "git-sync", filter: filters.webhooks, ackWaitMs: 60_000, maxDeliver: 5 },
   builders: { stream: STREAM_EVENTS, name: "builders", filter: filters.buildsQueued, ackWaitMs: 15_000, maxDeliver: 23 },
+  /** The default projector's; each projector has its own pair, named after it (`projectorDurables`). */
   projectorEvents: { stream: STREAM_EVENTS, name: "projector", ackWaitMs: 30_000, maxDeliver: -1 },
   projectorLogs: { stream: STREAM_LOGS, name: "projector-logs", ackWaitMs: 30_000, maxDeliver: -1 },
   /**

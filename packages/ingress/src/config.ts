@@ -1,5 +1,5 @@
 import { ConfigError, type StreamOptions } from "@slipway/events";
-import { allowedRepos, bool, int, natsUrl, port, secret, secretList, str, streamOptionsFrom, type Env, type RepoAllowList } from "@slipway/service-kit";
+import { allowedRepos, bool, guardedListenHost, int, natsUrl, port, secret, secretList, str, streamOptionsFrom, type Env, type RepoAllowList } from "@slipway/service-kit";
 import { globList, type GlobList } from "./glob-list.js";
 
 export type IngressConfig = Readonly<{
@@ -39,21 +39,16 @@ export type IngressConfig = Readonly<{
 
 const MiB = 1024 * 1024;
 
-/** Loopback addresses: only this host can reach them. */
-export function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127(?:\.\d{1,3}){3}$/.test(host);
-}
-
 export function loadConfig(env: Env = process.env): IngressConfig {
   const webhookSecrets = secretList(env, "SLIPWAY_WEBHOOK_SECRET");
   // Without a secret anyone who reaches the port makes this host clone and build what they name.
-  const host = str(env, "SLIPWAY_INGRESS_HOST", webhookSecrets.length > 0 ? "0.0.0.0" : "127.0.0.1");
-  if (webhookSecrets.length === 0 && !isLoopback(host) && !bool(env, "SLIPWAY_INGRESS_INSECURE_NO_SECRET", false)) {
-    throw new ConfigError(
-      `SLIPWAY_INGRESS_HOST=${host} without SLIPWAY_WEBHOOK_SECRET: anyone who reaches the port could make this host build what they want. ` +
-        "Set SLIPWAY_WEBHOOK_SECRET (or _FILE), listen on 127.0.0.1, or set SLIPWAY_INGRESS_INSECURE_NO_SECRET=true on a network you trust.",
-    );
-  }
+  const { host } = guardedListenHost(env, {
+    hostVar: "SLIPWAY_INGRESS_HOST",
+    secured: webhookSecrets.length > 0,
+    secretVar: "SLIPWAY_WEBHOOK_SECRET",
+    insecureVar: "SLIPWAY_INGRESS_INSECURE_NO_SECRET",
+    risk: "anyone who reaches the port could make this host build what they want",
+  });
   const bodyLimitBytes = int(env, "SLIPWAY_INGRESS_BODY_LIMIT_BYTES", 25 * MiB, { min: 1024, max: 100 * MiB });
   const bodiesInFlightBytes = int(env, "SLIPWAY_INGRESS_BODIES_IN_FLIGHT_BYTES", 4 * bodyLimitBytes, { min: 1024 });
   if (bodiesInFlightBytes < bodyLimitBytes) {

@@ -1,8 +1,12 @@
 import { open } from "node:fs/promises";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
+import { bearerAuth } from "@slipway/service-kit";
+import { OPEN_ROUTES } from "./access.js";
 import { logPath } from "./log-writer.js";
 import type { ReadModelAccessor } from "./projection-state.js";
 import { listBuilds, listDeliveries, parseBuildListQuery, parseDeliveryListQuery } from "./queries.js";
+import type { Readiness } from "./readiness.js";
+import { readyzRoute } from "./readyz-route.js";
 import { isNoEntry } from "./snapshot-store.js";
 
 /** Stable error codes of the HTTP API; the body is always `{ error: { code, message } }`. */
@@ -11,6 +15,7 @@ export const ApiErrorCode = {
   BuildNotFound: "BUILD_NOT_FOUND",
   LogNotFound: "LOG_NOT_FOUND",
   NotFound: "NOT_FOUND",
+  Unauthorized: "UNAUTHORIZED",
   Internal: "INTERNAL",
 } as const;
 export type ApiErrorCode = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];
@@ -20,6 +25,10 @@ export type AppOptions = {
   logsDir: string;
   /** Request logging; omitted = none (tests). */
   logger?: FastifyBaseLogger;
+  /** Token every route but `OPEN_ROUTES` requires (`Authorization: Bearer`); null or omitted = none. */
+  apiToken?: string | null;
+  /** How far the durables are behind, for `GET /readyz`; omitted = no such route (tests). */
+  readiness?: () => Promise<Readiness>;
 };
 
 function sendError(reply: FastifyReply, status: number, code: ApiErrorCode, message: string): FastifyReply {
@@ -31,6 +40,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const { readModel, logsDir } = options;
   // One log line per request would drown the service's own logs; failures are logged below.
   const app = Fastify({ loggerInstance: options.logger, logController: new LogController({ disableRequestLogging: true }) });
+  // First, so that it covers every route registered after it, plugins and 404s included.
+  if (options.apiToken) {
+    app.addHook("onRequest", bearerAuth({ token: options.apiToken, open: OPEN_ROUTES, refuse: (reply: FastifyReply, message) => sendError(reply, 401, ApiErrorCode.Unauthorized, message) }));
+  }
 
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, ApiErrorCode.NotFound, `no route ${request.method} ${request.url}`));
   app.setErrorHandler((err, request, reply) => {
@@ -43,6 +56,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
 
   app.get("/healthz", async () => ({ status: "ok", checkpoint: readModel.checkpoint() }));
+  if (options.readiness) app.register(readyzRoute, { readiness: options.readiness });
 
   app.get("/builds", async (request, reply) => {
     const q = parseBuildListQuery(request.query);

@@ -16,7 +16,8 @@ export const PROJECTOR_MAX_ACK_PENDING = 10_000;
  * only come back after the ack wait, behind newer ones: out of order. And a deleted snapshot
  * must replay the stream from the start although the durable acked it all. So when the
  * consumer's position differs from the checkpoint, it is recreated to start at `checkpoint + 1`.
- * Only one projector may use the durable (it owns the snapshot file too).
+ * Only one projector may use the durable (it owns the snapshot file too): each projector has its
+ * own, named after it (`projectorDurables`).
  *
  * Returns whether the consumer was (re)created.
  */

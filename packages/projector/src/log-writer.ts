@@ -16,29 +16,46 @@ export function logPath(dir: string, buildId: string): string | null {
   return path.startsWith(root + sep) ? path : null;
 }
 
+/** The writer's bookkeeping, in the projector's state folder (never in the logs folder). */
+export const LOG_ATTEMPTS_DIR = "log-attempts";
+
+/** `<attemptsDir>/<buildId>.attempt`: which attempt owns a build's log file. */
+export function attemptPath(attemptsDir: string, buildId: string): string {
+  return join(attemptsDir, `${buildId}.attempt`);
+}
+
 /**
- * Writes build logs as files, `<dir>/<buildId>.log` (the seed's `logs/<task id>`). A chunk is
- * written at its byte `offset` (positional write), so a redelivered chunk lands where it already
- * is: idempotent. Offsets count within one builder attempt; when a newer attempt writes, the file
- * is truncated and restarted, and late chunks of an older attempt are dropped. The attempt that
- * owns a file is kept next to it (`<buildId>.log.attempt`) so this holds across restarts.
+ * Writes build logs as files, `<dir>/<buildId>.log` (the seed's `logs/<task id>`), and nothing
+ * else there. A chunk is written at its byte `offset` (positional write), so a redelivered chunk
+ * lands where it already is: idempotent. Offsets count within one builder attempt; when a newer
+ * attempt writes, the file is truncated and restarted, and late chunks of an older attempt are
+ * dropped. The attempt that owns a file is kept in `attemptsDir` (`<buildId>.attempt`, in the
+ * state folder) so this holds across restarts. Writes are not synced one by one (a chatty build
+ * would pay an fsync per chunk): `sync` makes a file durable, once its build ended (`log-sync.ts`).
  */
 export class LogWriter {
-  /** Attempt owning each file, cached from the `.attempt` side files. */
+  /** Attempt owning each file, cached from the `.attempt` files. */
   private readonly owners = new Map<string, number>();
+  /** Builds whose file was written since it was last synced, with the time of the last write. */
+  private readonly unsynced = new Map<string, number>();
 
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    readonly attemptsDir: string,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async write(chunk: BuildLogChunk): Promise<"written" | "stale"> {
     const path = logPath(this.dir, chunk.buildId);
     if (path === null) throw new Error(`unsafe build id ${JSON.stringify(chunk.buildId)}`);
     await mkdir(this.dir, { recursive: true });
-    const owner = await this.owner(chunk.buildId, path);
+    const owner = await this.owner(chunk.buildId);
     if (chunk.attempt < owner) return "stale";
     if (chunk.attempt > owner) {
       // Truncate first, then record the owner: a crash in between redoes both on redelivery.
       await writeFile(path, "");
-      await writeAtomically(`${path}.attempt`, String(chunk.attempt));
+      await mkdir(this.attemptsDir, { recursive: true });
+      await writeAtomically(attemptPath(this.attemptsDir, chunk.buildId), String(chunk.attempt));
       this.owners.set(chunk.buildId, chunk.attempt);
     }
     const file = await open(path, constants.O_RDWR | constants.O_CREAT, 0o644);
@@ -48,15 +65,41 @@ export class LogWriter {
     } finally {
       await file.close();
     }
+    // After the write: a sync that began before it is no reason to forget it.
+    this.unsynced.set(chunk.buildId, this.now());
     return "written";
   }
 
-  private async owner(buildId: string, path: string): Promise<number> {
+  /** Builds written since their last sync, with the time of their last write. */
+  unsyncedBuilds(): [buildId: string, lastWriteMs: number][] {
+    return [...this.unsynced];
+  }
+
+  /** Flushes a build's log file to disk (fsync), if it was written since its last sync. */
+  async sync(buildId: string): Promise<void> {
+    const path = logPath(this.dir, buildId);
+    if (path === null || !this.unsynced.delete(buildId)) return;
+    try {
+      const file = await open(path, "r+");
+      try {
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+    } catch (err) {
+      if (isNoEntry(err)) return;
+      // Tried again at the next sync.
+      if (!this.unsynced.has(buildId)) this.unsynced.set(buildId, this.now());
+      throw err;
+    }
+  }
+
+  private async owner(buildId: string): Promise<number> {
     const cached = this.owners.get(buildId);
     if (cached !== undefined) return cached;
     let owner = 0;
     try {
-      const n = Number.parseInt(await readFile(`${path}.attempt`, "utf8"), 10);
+      const n = Number.parseInt(await readFile(attemptPath(this.attemptsDir, buildId), "utf8"), 10);
       owner = Number.isInteger(n) && n > 0 ? n : 0;
     } catch (err) {
       if (!isNoEntry(err)) throw err;

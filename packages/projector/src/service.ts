@@ -1,15 +1,21 @@
+import { join } from "node:path";
 import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { durables, ensureDurable, ensureStreams, STREAM_EVENTS } from "@slipway/events";
+import { ensureDurable, ensureStreams, projectorDurables, STREAM_EVENTS } from "@slipway/events";
 import { connectNats, type Logger } from "@slipway/service-kit";
+import { accessMode } from "./access.js";
 import { buildApp } from "./app.js";
 import type { ProjectorConfig } from "./config.js";
 import { positionDurable } from "./durable-position.js";
 import { startEventProjection } from "./event-projection.js";
 import { durableEventSource } from "./event-source.js";
-import { LogWriter, startLogProjection } from "./log-writer.js";
+import { lagProbe } from "./lag-probe.js";
+import { moveLegacyLogFiles } from "./legacy-log-files.js";
+import { startLogSync } from "./log-sync.js";
+import { LOG_ATTEMPTS_DIR, LogWriter, startLogProjection } from "./log-writer.js";
 import { ProjectionState } from "./projection-state.js";
 import { ModelStore } from "./model-store.js";
+import { isTerminal } from "./read-model.js";
 import { SnapshotError, SnapshotErrorCode } from "./snapshot-store.js";
 
 export type RunningProjector = {
@@ -44,19 +50,30 @@ async function loadState(store: ModelStore, jsm: JetStreamManager, logger: Logge
   return ProjectionState.fromSnapshot(snapshot);
 }
 
+/** How long `GET /readyz` waits for NATS before it answers 503. */
+const READY_TIMEOUT_MS = 2000;
+
 export async function startProjector(config: ProjectorConfig, logger: Logger): Promise<RunningProjector> {
-  const nc: NatsConnection = await connectNats(config.natsUrl, "slipway-projector", logger);
+  // Durables of its own, named after the projector: replicas never move each other's position.
+  const durables = projectorDurables(config.name);
+  const nc: NatsConnection = await connectNats(config.natsUrl, `slipway-${config.name}`, logger);
   try {
     const jsm = await jetstreamManager(nc);
     await ensureStreams(jsm, config.streams);
     const store = new ModelStore(config.dataDir);
     const state = await loadState(store, jsm, logger);
-    const moved = await positionDurable(jsm, durables.projectorEvents, state.checkpoint());
-    if (moved) logger.info({ checkpoint: state.checkpoint() }, "events consumer positioned after the checkpoint");
-    await ensureDurable(jsm, durables.projectorLogs);
+    const moved = await positionDurable(jsm, durables.events, state.checkpoint());
+    if (moved) logger.info({ durable: durables.events.name, checkpoint: state.checkpoint() }, "events consumer positioned after the checkpoint");
+    await ensureDurable(jsm, durables.logs);
+    const attemptsDir = join(config.dataDir, LOG_ATTEMPTS_DIR);
+    const legacy = await moveLegacyLogFiles(config.logsDir, attemptsDir);
+    if (legacy.moved + legacy.removed > 0) logger.info({ ...legacy, to: attemptsDir }, "moved the log bookkeeping of an older version out of the logs folder");
 
     // Listen before consuming: a taken port fails the start before anything is pulled.
-    const app = buildApp({ readModel: state, logsDir: config.logsDir, logger });
+    const readiness = lagProbe({ nc, jsm: await jetstreamManager(nc, { timeout: READY_TIMEOUT_MS }), durables, checkpoint: () => state.checkpoint(), maxLag: config.readyMaxLag });
+    const app = buildApp({ readModel: state, logsDir: config.logsDir, logger, apiToken: config.apiToken, readiness });
+    const access = accessMode(config);
+    logger[access.level]({ host: config.host, port: config.port }, access.message);
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     const boundPort = typeof address === "object" && address !== null ? address.port : config.port;
@@ -64,11 +81,11 @@ export async function startProjector(config: ProjectorConfig, logger: Logger): P
     const url = `http://${host}:${boundPort}`;
 
     const js = jetstream(nc);
-    const logConsumer = await js.consumers.get(durables.projectorLogs.stream, durables.projectorLogs.name);
+    const logConsumer = await js.consumers.get(durables.logs.stream, durables.logs.name);
 
     let stopping = false;
     const projection = startEventProjection({
-      source: durableEventSource(js, jsm, durables.projectorEvents),
+      source: durableEventSource(js, jsm, durables.events),
       state,
       store,
       logger,
@@ -81,9 +98,18 @@ export async function startProjector(config: ProjectorConfig, logger: Logger): P
       },
       (err: unknown) => logger.error({ err }, "events consumer failed"),
     );
-    const logs = startLogProjection(logConsumer, new LogWriter(config.logsDir), logger, durables.projectorLogs.maxDeliver);
+    const writer = new LogWriter(config.logsDir, attemptsDir);
+    const logs = startLogProjection(logConsumer, writer, logger, durables.logs.maxDeliver);
+    const logSync = startLogSync({
+      writer,
+      finished: (buildId) => {
+        const build = state.model().builds.get(buildId);
+        return build !== undefined && isTerminal(build.status);
+      },
+      logger,
+    });
 
-    logger.info({ url, checkpoint: state.checkpoint(), builds: state.model().builds.size }, "ready");
+    logger.info({ url, name: config.name, durables: [durables.events.name, durables.logs.name], checkpoint: state.checkpoint(), builds: state.model().builds.size }, "ready");
 
     return {
       url,
@@ -93,6 +119,7 @@ export async function startProjector(config: ProjectorConfig, logger: Logger): P
         await projection.stop();
         await store.close();
         await logs.stop();
+        await logSync.stop();
         await app.close();
         await nc.drain();
       },

@@ -3,3 +3,5 @@ export * from "./env.js";
 export * from "./nats.js";
 export * from "./lifecycle.js";
 export * from "./allow-list.js";
+export * from "./bearer-auth.js";
+export * from "./listen-host.js";
