@@ -1,3 +1,5 @@
+import { isLoopback } from "@slipway/service-kit";
+
 /** How git reaches a clone URL (template), by git's own rules; decides which credentials apply. */
 export const GitTransport = { Http: "http", Ssh: "ssh", Local: "local", Other: "other" } as const;
 export type GitTransport = (typeof GitTransport)[keyof typeof GitTransport];
@@ -25,8 +27,11 @@ export function httpOrigin(url: string): HttpOrigin | null {
   return { scheme: m[1]!.toLowerCase() as "http" | "https", userinfo: m[2] ?? null, host: m[3]! };
 }
 
-/** Hosts whose traffic never leaves the machine: the only ones a token may reach over plain http. */
+/**
+ * A URL's `host[:port]` whose traffic never leaves the machine: the only hosts a token may reach
+ * over plain http.
+ */
 export function isLoopbackHost(host: string): boolean {
   const name = host.replace(/:\d+$/, "").toLowerCase();
-  return name === "localhost" || name === "[::1]" || /^127(\.\d{1,3}){3}$/.test(name);
+  return isLoopback(name === "[::1]" ? "::1" : name);
 }
