@@ -4,15 +4,20 @@ import { bearerAuth } from "@slipway/service-kit";
 import { OPEN_ROUTES } from "./access.js";
 import { logPath } from "./log-writer.js";
 import type { ReadModelAccessor } from "./projection-state.js";
-import { listBuilds, listDeliveries, parseBuildListQuery, parseDeliveryListQuery } from "./queries.js";
+import { deliveryDetail } from "./delivery-detail.js";
+import { parseBuildListQuery, parseDeliveryListQuery, parseRepoQuery } from "./list-query.js";
+import { listBuilds, listDeliveries, type QuerySource } from "./queries.js";
+import { listRepos } from "./repos-query.js";
 import type { Readiness } from "./readiness.js";
 import { readyzRoute } from "./readyz-route.js";
+import { sseRoutes, type SseRoutesOptions } from "./sse-routes.js";
 import { isNoEntry } from "./snapshot-store.js";
 
 /** Stable error codes of the HTTP API; the body is always `{ error: { code, message } }`. */
 export const ApiErrorCode = {
   BadRequest: "BAD_REQUEST",
   BuildNotFound: "BUILD_NOT_FOUND",
+  DeliveryNotFound: "DELIVERY_NOT_FOUND",
   LogNotFound: "LOG_NOT_FOUND",
   NotFound: "NOT_FOUND",
   Unauthorized: "UNAUTHORIZED",
@@ -29,6 +34,8 @@ export type AppOptions = {
   apiToken?: string | null;
   /** How far the durables are behind, for `GET /readyz`; omitted = no such route (tests). */
   readiness?: () => Promise<Readiness>;
+  /** NATS for the live routes (`/builds/:id/log/stream`, `/events/stream`); omitted = no such routes (tests). */
+  live?: Omit<SseRoutesOptions, "readModel">;
 };
 
 function sendError(reply: FastifyReply, status: number, code: ApiErrorCode, message: string): FastifyReply {
@@ -38,6 +45,7 @@ function sendError(reply: FastifyReply, status: number, code: ApiErrorCode, mess
 /** Builds the read API; `main.ts` listens, tests call `app.inject()`. */
 export function buildApp(options: AppOptions): FastifyInstance {
   const { readModel, logsDir } = options;
+  const source = (): QuerySource => ({ model: readModel.model(), index: readModel.index() });
   // One log line per request would drown the service's own logs; failures are logged below.
   const app = Fastify({ loggerInstance: options.logger, logController: new LogController({ disableRequestLogging: true }) });
   // First, so that it covers every route registered after it, plugins and 404s included.
@@ -57,11 +65,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   app.get("/healthz", async () => ({ status: "ok", checkpoint: readModel.checkpoint() }));
   if (options.readiness) app.register(readyzRoute, { readiness: options.readiness });
+  if (options.live) app.register(sseRoutes, { ...options.live, readModel });
 
   app.get("/builds", async (request, reply) => {
     const q = parseBuildListQuery(request.query);
     if (!q.ok) return sendError(reply, 400, ApiErrorCode.BadRequest, q.message);
-    return { builds: listBuilds(readModel.model(), q.value) };
+    return listBuilds(source(), q.value);
   });
 
   app.get<{ Params: { id: string } }>("/builds/:id", async (request, reply) => {
@@ -87,7 +96,19 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.get("/deliveries", async (request, reply) => {
     const q = parseDeliveryListQuery(request.query);
     if (!q.ok) return sendError(reply, 400, ApiErrorCode.BadRequest, q.message);
-    return { deliveries: listDeliveries(readModel.model(), q.value) };
+    return listDeliveries(source(), q.value);
+  });
+
+  app.get<{ Params: { id: string } }>("/deliveries/:id", async (request, reply) => {
+    const detail = deliveryDetail(source(), request.params.id);
+    if (!detail) return sendError(reply, 404, ApiErrorCode.DeliveryNotFound, `no delivery ${JSON.stringify(request.params.id)}`);
+    return detail;
+  });
+
+  app.get("/repos", async (request, reply) => {
+    const q = parseRepoQuery(request.query);
+    if (!q.ok) return sendError(reply, 400, ApiErrorCode.BadRequest, q.message);
+    return listRepos(source(), q.value);
   });
 
   return app;

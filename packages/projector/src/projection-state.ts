@@ -1,12 +1,15 @@
 import type { Event } from "@slipway/events";
-import { applyEvent, type Change } from "./evolve.js";
+import { applyChange, evolve, type Change } from "./evolve.js";
 import type { JournalEntry } from "./journal.js";
+import { ModelIndex } from "./model-index.js";
 import { emptyModel, type ReadModel, type ReadonlyModel } from "./read-model.js";
 import { SNAPSHOT_SCHEMA, type Snapshot } from "./snapshot-store.js";
 
-/** What the HTTP layer reads: the current model and how far it has got. */
+/** What the HTTP layer reads: the current model, its indexes and how far it has got. */
 export type ReadModelAccessor = {
   model(): ReadonlyModel;
+  /** Read only: the lists follow the model, one change at a time. */
+  index(): ModelIndex;
   checkpoint(): number;
 };
 
@@ -20,24 +23,32 @@ export class ProjectionState implements ReadModelAccessor {
   private readonly dirtyDeliveries = new Set<string>();
 
   private constructor(
-    private current: ReadModel,
+    /** Never replaced: the indexes keep reading it. */
+    private readonly current: ReadModel,
+    private readonly indexes: ModelIndex,
     private applied: number,
     readonly streamCreated: string | null,
   ) {}
 
   static empty(streamCreated: string | null): ProjectionState {
-    return new ProjectionState(emptyModel(), 0, streamCreated);
+    const model = emptyModel();
+    return new ProjectionState(model, ModelIndex.of(model), 0, streamCreated);
   }
 
   static fromSnapshot(s: Snapshot): ProjectionState {
     const model = emptyModel();
     for (const b of s.builds) model.builds.set(b.id, b);
     for (const d of s.deliveries) model.deliveries.set(d.deliveryId, d);
-    return new ProjectionState(model, s.checkpoint, s.streamCreated);
+    // Indexes are derived: rebuilt here rather than saved with the snapshot.
+    return new ProjectionState(model, ModelIndex.of(model), s.checkpoint, s.streamCreated);
   }
 
   model(): ReadonlyModel {
     return this.current;
+  }
+
+  index(): ModelIndex {
+    return this.indexes;
   }
 
   checkpoint(): number {
@@ -47,7 +58,10 @@ export class ProjectionState implements ReadModelAccessor {
   /** Folds one event in; `event` null = a message that is no valid event, only the position moves. */
   apply(event: Event | null, seq: number): Change {
     if (seq <= this.applied) throw new RangeError(`sequence ${seq} is not after the checkpoint ${this.applied}`);
-    const change = event ? applyEvent(this.current, event, seq) : {};
+    const change = event ? evolve(this.current, event, seq) : {};
+    // The index reads the records the change replaces, so it goes first.
+    this.indexes.update(this.current, change);
+    applyChange(this.current, change);
     this.applied = seq;
     if (change.build) this.dirtyBuilds.add(change.build.id);
     if (change.delivery) this.dirtyDeliveries.add(change.delivery.deliveryId);

@@ -71,7 +71,8 @@ export async function startProjector(config: ProjectorConfig, logger: Logger): P
 
     // Listen before consuming: a taken port fails the start before anything is pulled.
     const readiness = lagProbe({ nc, jsm: await jetstreamManager(nc, { timeout: READY_TIMEOUT_MS }), durables, checkpoint: () => state.checkpoint(), maxLag: config.readyMaxLag });
-    const app = buildApp({ readModel: state, logsDir: config.logsDir, logger, apiToken: config.apiToken, readiness });
+    const js = jetstream(nc);
+    const app = buildApp({ readModel: state, logsDir: config.logsDir, logger, apiToken: config.apiToken, readiness, live: { js, jsm } });
     const access = accessMode(config);
     logger[access.level]({ host: config.host, port: config.port }, access.message);
     await app.listen({ host: config.host, port: config.port });
@@ -80,7 +81,6 @@ export async function startProjector(config: ProjectorConfig, logger: Logger): P
     const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
     const url = `http://${host}:${boundPort}`;
 
-    const js = jetstream(nc);
     const logConsumer = await js.consumers.get(durables.logs.stream, durables.logs.name);
 
     let stopping = false;

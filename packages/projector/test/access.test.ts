@@ -8,13 +8,13 @@ import { accessMode } from "../src/access.js";
 import { ApiErrorCode, buildApp } from "../src/app.js";
 import { ProjectionState } from "../src/projection-state.js";
 import type { Readiness } from "../src/readiness.js";
-import { BUILD, queued, webhook } from "./fixtures.js";
+import { BUILD, DELIVERY, queued, webhook } from "./fixtures.js";
 
 const TOKEN = "projector-t0ken-0123456789";
 const AUTH = { authorization: `Bearer ${TOKEN}` };
 
 /** Every route of the API but /healthz, with a URL that answers 200 given the token. */
-const GUARDED = ["/builds", `/builds/${BUILD}`, `/builds/${BUILD}/log`, "/deliveries", "/deliveries?status=received", "/readyz"];
+const GUARDED = ["/builds", `/builds/${BUILD}`, `/builds/${BUILD}/log`, "/deliveries", "/deliveries?status=received", `/deliveries/${DELIVERY}`, "/repos", "/readyz"];
 
 const ready: Readiness = {
   status: "ready",

@@ -131,6 +131,17 @@ test("projector - a restart keeps the view, applies nothing twice, and catches u
   assert.equal(after, before, "first build unchanged after restart");
   const list = (await getJson("/builds")).body.builds.map((b: { id: string }) => b.id);
   assert.equal(list, [LATE_BUILD, BUILD], "newest first");
+  // The indexes, rebuilt from the saved model and then following the late events: pages, filters, a delivery, repos.
+  const ids = (body: { builds: { id: string }[] }) => body.builds.map((b) => b.id);
+  const first = (await getJson("/builds?limit=1")).body;
+  assert.equal(ids(first), [LATE_BUILD]);
+  const second = (await getJson(`/builds?limit=1&cursor=${first.nextCursor}`)).body;
+  assert.equal([ids(second), second.nextCursor], [[BUILD], null]);
+  assert.equal(ids((await getJson("/builds?repo=acme%2Fshop&status=failed")).body), [LATE_BUILD]);
+  const delivery = (await getJson(`/deliveries/${DELIVERY}`)).body;
+  assert.equal([delivery.status, ids(delivery), delivery.nothingRan], ["received", [LATE_BUILD, BUILD], null]);
+  const repos = (await getJson("/repos")).body.repos.map((r: { repo: string; dockerfiles: { dockerfile: string; lastBuild: { id: string } }[] }) => [r.repo, r.dockerfiles.map((d) => [d.dockerfile, d.lastBuild.id])]);
+  assert.equal(repos, [[REPO.key, [["Dockerfile_1", BUILD], ["Dockerfile_2", LATE_BUILD]]]]);
   const lastSeq = (await bus.jsm.streams.info(STREAM_EVENTS)).state.last_seq;
   await waitUntil(async () => (await getJson("/healthz")).body.checkpoint === lastSeq, 15_000, "checkpoint at the end of the stream");
 });
