@@ -63,6 +63,15 @@ test("launcher - the summary shows where each part listens and the seed's curl",
   assert.match(text, "pid 12");
 });
 
+test("launcher - with an API token, the summary's projector curl sends it, by name only", () => {
+  const where = { root: "/r", serviceLogs: "/r/.slipway/logs", pids: {} };
+  const infra = { docker: false, nats: false, registry: false };
+  const withToken = summaryLines(launcherConfig({ SLIPWAY_API_TOKEN: "s3cret-token" }), infra, where).join("\n");
+  assert.match(withToken, 'curl -H "Authorization: Bearer $SLIPWAY_API_TOKEN" 127.0.0.1:5000/builds');
+  assert.not.match(withToken, "s3cret-token");
+  assert.not.match(summaryLines(launcherConfig({}), infra, where).join("\n"), "Authorization");
+});
+
 test("launcher - github-status runs only with a GitHub token, and the summary says so", () => {
   const names = (env: Record<string, string>) => serviceProcesses(launcherConfig(env)).map((p) => p.name);
   assert.not.ok(names({}).includes("github-status"));

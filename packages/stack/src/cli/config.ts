@@ -28,6 +28,8 @@ export type LauncherConfig = Readonly<{
   builders: number;
   /** Whether commit statuses are posted: SLIPWAY_GITHUB_TOKEN or SLIPWAY_GITHUB_TOKEN_FILE is set. */
   githubStatus: boolean;
+  /** SLIPWAY_API_TOKEN or its _FILE is set: the projector's routes then want `Authorization: Bearer`. */
+  apiToken: boolean;
   /** Logs and data of what the launcher starts (SLIPWAY_STATE_DIR, default <repo>/.slipway). */
   stateDir: string;
   /** Env every service gets: ours plus the resolved shared settings, so all agree. */
@@ -69,6 +71,7 @@ export function launcherConfig(env: Env = process.env): LauncherConfig {
     builders,
     // The service itself reads and checks the token; the launcher only needs to know it is there.
     githubStatus: Boolean(env.SLIPWAY_GITHUB_TOKEN || env.SLIPWAY_GITHUB_TOKEN_FILE),
+    apiToken: Boolean(env.SLIPWAY_API_TOKEN || env.SLIPWAY_API_TOKEN_FILE),
     stateDir,
     serviceEnv: {
       // The services' own defaults, under the state dir so that one SLIPWAY_STATE_DIR moves everything.

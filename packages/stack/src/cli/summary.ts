@@ -43,7 +43,8 @@ export function summaryLines(config: LauncherConfig, state: InfraState, where: L
     ...seedCurl(config.ingressPort)
       .split("\n")
       .map((l) => `  ${l}`),
-    `  curl 127.0.0.1:${config.projectorPort}/builds`,
+    // The token itself is never printed: the line names where it comes from.
+    config.apiToken ? `  curl -H "Authorization: Bearer $SLIPWAY_API_TOKEN" 127.0.0.1:${config.projectorPort}/builds` : `  curl 127.0.0.1:${config.projectorPort}/builds`,
     `  curl ${config.registryAddress}/v2/_catalog`,
     "",
     "Ctrl-C stops the services, then what this launcher started.",
