@@ -117,6 +117,11 @@ it("a later push fetches, uses the payload's sha, and counts the build number up
 it("a redelivered webhook is handled again but stores nothing new", async () => {
   const jsm = await jetstreamManager(ctx.nc);
   const stored = async () => (await jsm.streams.info("CI_EVENTS")).state.messages;
+  // The first handling of d2 is done only when every Dockerfile it found is queued: counting before
+  // the last BuildQueued is stored would count it as new.
+  const firstUpdate = byDelivery("d2").find((e) => e.type === "RepoUpdated");
+  if (firstUpdate?.type !== "RepoUpdated") throw new Error("d2 was not synced");
+  await until(() => (byDelivery("d2").filter((e) => e.type === "BuildQueued").length >= firstUpdate.data.dockerfiles.length ? true : undefined), "d2's builds queued");
   const before = await stored();
   const seenBefore = byDelivery("d2").filter((e) => e.type === "RepoUpdated").length;
   // Same delivery, new message id: as if the webhook were handled again after a crash.
