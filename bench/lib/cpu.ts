@@ -5,8 +5,8 @@ import { dockerClient } from "@slipway/stack";
 /** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ: 100 on Linux for any kernel HZ). */
 const TICKS_PER_S = 100;
 
-/** User + system CPU time the process used so far, ms; null once it is gone (or not on Linux). */
-export function cpuMs(pid: number): number | null {
+/** The fields of /proc/<pid>/stat after the command name; null once the process is gone. */
+function statFields(pid: number): string[] | null {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -14,10 +14,20 @@ export function cpuMs(pid: number): number | null {
     return null;
   }
   // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return Number.isFinite(utime) && Number.isFinite(stime) ? ((utime + stime) * 1000) / TICKS_PER_S : null;
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+}
+
+/** CPU ms in the given fields (indexes after the command name); null when unreadable. */
+function ticksMs(pid: number, indexes: number[]): number | null {
+  const fields = statFields(pid);
+  if (!fields) return null;
+  const ticks = indexes.map((i) => Number(fields[i]));
+  return ticks.every(Number.isFinite) ? (ticks.reduce((x, y) => x + y, 0) * 1000) / TICKS_PER_S : null;
+}
+
+/** User + system CPU time the process used so far, ms; null once it is gone (or not on Linux). */
+export function cpuMs(pid: number): number | null {
+  return ticksMs(pid, [11, 12]);
 }
 
 /**
@@ -25,15 +35,7 @@ export function cpuMs(pid: number): number | null {
  * a service's short-lived helpers (git) counted with it; null once it is gone.
  */
 export function cpuWithChildrenMs(pid: number): number | null {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return null;
-  }
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = [11, 12, 13, 14].map((i) => Number(fields[i]));
-  return ticks.every(Number.isFinite) ? (ticks.reduce((a, b) => a + b, 0) * 1000) / TICKS_PER_S : null;
+  return ticksMs(pid, [11, 12, 13, 14]);
 }
 
 /** Host pid of the container publishing `hostPort` (the harness's NATS), when this host sees it. */

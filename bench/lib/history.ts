@@ -6,6 +6,7 @@
  * message total is exact; the events themselves are made one delivery at a time, as published.
  */
 import { buildIdFor, createEvent, eventIds, FailureStage, type Event, type EventData, type EventLinks, type EventType, type RepoRef } from "@slipway/events";
+import { random } from "../../packages/projector/test/random.js";
 
 export type HistoryOptions = {
   /** Messages in both streams together (CI_EVENTS + CI_LOGS). */
@@ -39,15 +40,9 @@ export type HistoryPlan = {
 /** A seeded generator (mulberry32): uniform in [0, 1). */
 export type Rng = () => number;
 
+/** The projector tests' seeded generator (mulberry32), so a history replays the same way. */
 export function seeded(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return random(seed);
 }
 
 /** Whole number in lo..hi (both included). */
