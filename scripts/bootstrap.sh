@@ -25,6 +25,9 @@ command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || missin
 command -v docker-registry >/dev/null 2>&1 || [ -x /usr/bin/docker-registry ] || missing+=(docker-registry)
 command -v git >/dev/null 2>&1 || missing+=(git)
 [ -x /bin/busybox ] || command -v busybox >/dev/null 2>&1 || missing+=(busybox-static)
+# The projector's store (better-sqlite3) compiles SQLite where its prebuilt binary can't be fetched.
+{ command -v make >/dev/null 2>&1 && command -v g++ >/dev/null 2>&1; } || missing+=(build-essential)
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
 # npm test only (SLIPWAY_BOOTSTRAP_TEST_TOOLS=1): the ssh tests run a private sshd of their own (own
 # port, config and keys). Where this is the machine's first sshd, a marker file keeps the package's
 # system SSH service from ever starting.
@@ -67,6 +70,12 @@ esac
 
 # --- workspace -------------------------------------------------------------------------------------
 cd "$ROOT"
+# Native modules build against the installed Node's own headers: no header download (which fails
+# on machines that reach only the npm registry).
+node_prefix="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
+if [ -z "${npm_config_nodedir:-}" ] && [ -f "$node_prefix/include/node/node.h" ]; then
+  export npm_config_nodedir="$node_prefix"
+fi
 if [ -f pnpm-lock.yaml ]; then
   say "pnpm install --frozen-lockfile"
   pnpm install --frozen-lockfile --reporter=silent

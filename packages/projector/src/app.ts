@@ -5,19 +5,21 @@ import { OPEN_ROUTES } from "./access.js";
 import { logPath } from "./log-writer.js";
 import type { ReadModelAccessor } from "./projection-state.js";
 import { deliveryDetail } from "./delivery-detail.js";
-import { parseBuildListQuery, parseDeliveryListQuery, parseRepoQuery } from "./list-query.js";
-import { listBuilds, listDeliveries, type QuerySource } from "./queries.js";
-import { listRepos } from "./repos-query.js";
+import { parseBuildListQuery, parseDeliveryListQuery, parseRecordQuery, parseRepoQuery, type AsOf } from "./list-query.js";
+import { DIGEST, provenanceRecords, withChains, type EventAt } from "./provenance.js";
+import type { ReplayJob } from "./replay-job.js";
 import type { Readiness } from "./readiness.js";
 import { readyzRoute } from "./readyz-route.js";
 import { sseRoutes, type SseRoutesOptions } from "./sse-routes.js";
-import { isNoEntry } from "./snapshot-store.js";
+import { isNoEntry } from "./files.js";
 
 /** Stable error codes of the HTTP API; the body is always `{ error: { code, message } }`. */
 export const ApiErrorCode = {
   BadRequest: "BAD_REQUEST",
   BuildNotFound: "BUILD_NOT_FOUND",
   DeliveryNotFound: "DELIVERY_NOT_FOUND",
+  ImageNotFound: "IMAGE_NOT_FOUND",
+  ReplayRunning: "REPLAY_RUNNING",
   LogNotFound: "LOG_NOT_FOUND",
   NotFound: "NOT_FOUND",
   Unauthorized: "UNAUTHORIZED",
@@ -36,7 +38,14 @@ export type AppOptions = {
   readiness?: () => Promise<Readiness>;
   /** NATS for the live routes (`/builds/:id/log/stream`, `/events/stream`); omitted = no such routes (tests). */
   live?: Omit<SseRoutesOptions, "readModel">;
+  /** Reads an event from CI_EVENTS, for `GET /provenance`'s chains; omitted = chains without the events (tests). */
+  eventAt?: EventAt;
+  /** Rebuilds the view from the stream (`POST /replay`, `GET /replay`); omitted = no such routes. */
+  replay?: Pick<ReplayJob, "start" | "status">;
 };
+
+/** The header that tells which stream sequence an `asOf` answer reflects. */
+export const AS_OF_HEADER = "slipway-as-of-seq";
 
 function sendError(reply: FastifyReply, status: number, code: ApiErrorCode, message: string): FastifyReply {
   return reply.code(status).send({ error: { code, message } });
@@ -45,7 +54,13 @@ function sendError(reply: FastifyReply, status: number, code: ApiErrorCode, mess
 /** Builds the read API; `main.ts` listens, tests call `app.inject()`. */
 export function buildApp(options: AppOptions): FastifyInstance {
   const { readModel, logsDir } = options;
-  const source = (): QuerySource => ({ model: readModel.model(), index: readModel.index() });
+  /** Reads the view now, or as of a point: that point's sequence goes out in a header. */
+  const read = <T>(reply: FastifyReply, asOf: AsOf | null, fn: Parameters<typeof readModel.read<T>>[0]): T => {
+    if (asOf === null) return readModel.read(fn);
+    const seq = Math.min("seq" in asOf ? asOf.seq : readModel.sequenceAt(asOf.timeMs), readModel.checkpoint());
+    reply.header(AS_OF_HEADER, String(seq));
+    return readModel.read(fn, seq);
+  };
   // One log line per request would drown the service's own logs; failures are logged below.
   const app = Fastify({ loggerInstance: options.logger, logController: new LogController({ disableRequestLogging: true }) });
   // First, so that it covers every route registered after it, plugins and 404s included.
@@ -70,12 +85,14 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.get("/builds", async (request, reply) => {
     const q = parseBuildListQuery(request.query);
     if (!q.ok) return sendError(reply, 400, ApiErrorCode.BadRequest, q.message);
-    return listBuilds(source(), q.value);
+    return read(reply, q.value.asOf, (view) => view.queries.listBuilds(q.value));
   });
 
   app.get<{ Params: { id: string } }>("/builds/:id", async (request, reply) => {
-    const build = readModel.model().builds.get(request.params.id);
-    if (!build) return sendError(reply, 404, ApiErrorCode.BuildNotFound, `no build ${JSON.stringify(request.params.id)}`);
+    const q = parseRecordQuery(request.query);
+    if (!q.ok) return sendError(reply, 400, ApiErrorCode.BadRequest, q.message);
+    const build = read(reply, q.value.asOf, (view) => view.getBuild(request.params.id));
+    if (!build) return sendError(reply, 404, ApiErrorCode.BuildNotFound, `no build ${JSON.stringify(request.params.id)}${q.value.asOf ? " at that point" : ""}`);
     return build;
   });
 
@@ -96,20 +113,43 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.get("/deliveries", async (request, reply) => {
     const q = parseDeliveryListQuery(request.query);
     if (!q.ok) return sendError(reply, 400, ApiErrorCode.BadRequest, q.message);
-    return listDeliveries(source(), q.value);
+    return read(reply, q.value.asOf, (view) => view.queries.listDeliveries(q.value));
   });
 
   app.get<{ Params: { id: string } }>("/deliveries/:id", async (request, reply) => {
-    const detail = deliveryDetail(source(), request.params.id);
-    if (!detail) return sendError(reply, 404, ApiErrorCode.DeliveryNotFound, `no delivery ${JSON.stringify(request.params.id)}`);
+    const q = parseRecordQuery(request.query);
+    if (!q.ok) return sendError(reply, 400, ApiErrorCode.BadRequest, q.message);
+    const detail = read(reply, q.value.asOf, (view) => deliveryDetail(view, request.params.id));
+    if (!detail) return sendError(reply, 404, ApiErrorCode.DeliveryNotFound, `no delivery ${JSON.stringify(request.params.id)}${q.value.asOf ? " at that point" : ""}`);
     return detail;
   });
 
   app.get("/repos", async (request, reply) => {
     const q = parseRepoQuery(request.query);
     if (!q.ok) return sendError(reply, 400, ApiErrorCode.BadRequest, q.message);
-    return listRepos(source(), q.value);
+    return read(reply, q.value.asOf, (view) => view.queries.listRepos(q.value));
   });
+
+  app.get<{ Querystring: Record<string, unknown> }>("/provenance", async (request, reply) => {
+    const { image, digest, ...rest } = request.query;
+    const extra = Object.keys(rest)[0];
+    if (extra !== undefined) return sendError(reply, 400, ApiErrorCode.BadRequest, `unknown query parameter ${JSON.stringify(extra)}; this route takes image, digest`);
+    if (typeof image !== "string" || image === "" || image.length > 512) return sendError(reply, 400, ApiErrorCode.BadRequest, "image must be given once: the image name, e.g. registry:5000/name (a :tag is ignored)");
+    if (typeof digest !== "string" || !DIGEST.test(digest)) return sendError(reply, 400, ApiErrorCode.BadRequest, "digest must be given once, as sha256:<64 lowercase hex digits>");
+    const records = readModel.read((view) => provenanceRecords(view, image, digest));
+    if (records.length === 0) return sendError(reply, 404, ApiErrorCode.ImageNotFound, `no build pushed ${image}@${digest}`);
+    return withChains(image, digest, records, options.eventAt ?? (async () => null));
+  });
+
+  const replay = options.replay;
+  if (replay) {
+    app.get("/replay", async () => replay.status());
+    app.post("/replay", async (_request, reply) => {
+      const started = replay.start();
+      if (started === null) return sendError(reply, 409, ApiErrorCode.ReplayRunning, "a replay is running already: follow it with GET /replay");
+      return reply.code(202).send(started);
+    });
+  }
 
   return app;
 }

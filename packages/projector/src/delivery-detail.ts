@@ -1,5 +1,5 @@
 import { MAX_LIMIT } from "./list-query.js";
-import { listBuilds, type QuerySource } from "./queries.js";
+import type { ViewAt } from "./projection-state.js";
 import { DeliveryStatus, type BuildSummary, type DeliveryView } from "./read-model.js";
 
 /** Why a delivery has no builds (yet). */
@@ -24,10 +24,10 @@ export type DeliveryDetail = DeliveryView & {
   nothingRan: { reason: NothingRanReason; message: string } | null;
 };
 
-export function deliveryDetail(source: QuerySource, deliveryId: string): DeliveryDetail | null {
-  const delivery = source.model.deliveries.get(deliveryId);
+export function deliveryDetail(view: ViewAt, deliveryId: string): DeliveryDetail | null {
+  const delivery = view.getDelivery(deliveryId);
   if (delivery === undefined) return null;
-  const page = listBuilds(source, { filters: { delivery: deliveryId }, cursor: null, limit: MAX_LIMIT });
+  const page = view.queries.listBuilds({ filters: { delivery: deliveryId }, cursor: null, limit: MAX_LIMIT });
   return { ...delivery, builds: page.builds, buildsNextCursor: page.nextCursor, nothingRan: page.builds.length > 0 ? null : whyNothingRan(delivery) };
 }
 

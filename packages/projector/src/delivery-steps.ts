@@ -8,7 +8,7 @@ import { DeliveryStatus, type DeliveryView } from "./read-model.js";
  */
 
 /** The facts of the push itself, as WebhookReceived and WebhookIgnored both carry them. */
-function fromPush(d: WebhookReceived | WebhookIgnored, time: string): Omit<DeliveryView, "status" | "ignored"> {
+function fromPush(d: WebhookReceived | WebhookIgnored, time: string): Omit<DeliveryView, "status" | "ignored" | "events"> {
   return {
     deliveryId: d.deliveryId,
     repo: d.repo.key,
@@ -33,9 +33,9 @@ function fromPush(d: WebhookReceived | WebhookIgnored, time: string): Omit<Deliv
  * "ignored" (first seen time kept).
  */
 export function received(existing: DeliveryView | undefined, d: WebhookReceived, time: string): DeliveryView | undefined {
-  if (existing === undefined) return { ...fromPush(d, time), status: DeliveryStatus.received, ignored: null };
+  if (existing === undefined) return { ...fromPush(d, time), status: DeliveryStatus.received, ignored: null, events: [] };
   if (existing.status !== DeliveryStatus.ignored) return undefined;
-  return { ...fromPush(d, existing.receivedAt), status: DeliveryStatus.received, ignored: null, updatedAt: time };
+  return { ...fromPush(d, existing.receivedAt), status: DeliveryStatus.received, ignored: null, updatedAt: time, events: existing.events };
 }
 
 /**
@@ -45,7 +45,7 @@ export function received(existing: DeliveryView | undefined, d: WebhookReceived,
  */
 export function ignored(existing: DeliveryView | undefined, d: WebhookIgnored, time: string): DeliveryView | undefined {
   if (existing !== undefined) return undefined;
-  return { ...fromPush(d, time), status: DeliveryStatus.ignored, ignored: { reason: d.reason, message: d.message } };
+  return { ...fromPush(d, time), status: DeliveryStatus.ignored, ignored: { reason: d.reason, message: d.message }, events: [] };
 }
 
 /** A delivery known only from git-sync's verdict (its WebhookReceived was not seen, e.g. removed by stream limits). */
@@ -66,5 +66,6 @@ export function unseenDelivery(deliveryId: string, repo: { key: string; name: st
     ignored: null,
     receivedAt: time,
     updatedAt: time,
+    events: [],
   };
 }

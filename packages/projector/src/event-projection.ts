@@ -7,8 +7,11 @@ export type EventProjectionOptions = {
   /** The projector's durable on CI_EVENTS, positioned at the checkpoint (`positionDurable`). */
   source: EventSource;
   state: ProjectionState;
-  /** Saves the state, resolving to the checkpoint saved (`ModelStore`). */
-  store: { save(state: ProjectionState): Promise<number> };
+  /**
+   * Makes what the state applied durable, resolving to the checkpoint saved (default: its
+   * `commit`). After a failure the state is rolled back to its checkpoint on disk.
+   */
+  save?: (state: ProjectionState) => Promise<number>;
   logger: EventLogger & { debug(obj: object, msg?: string): void };
   /** Longest time an applied message waits for its save (and ack). */
   flushIntervalMs: number;
@@ -38,7 +41,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * crash loop).
  */
 export function startEventProjection(options: EventProjectionOptions): EventProjection {
-  const { source, state, store, logger, flushIntervalMs, flushMaxMessages } = options;
+  const { source, state, logger, flushIntervalMs, flushMaxMessages } = options;
+  const save = options.save ?? (async (s: ProjectionState) => s.commit());
   const retryMs = options.retryMs ?? 1000;
   let pending: EventMessage[] = [];
   let persisted = state.checkpoint();
@@ -51,18 +55,20 @@ export function startEventProjection(options: EventProjectionOptions): EventProj
     if (timer) clearTimeout(timer);
     timer = undefined;
     if (pending.length === 0 && persisted === state.checkpoint()) return;
-    // The batch is taken in the same tick as the store captures the state: they match.
+    // The batch is taken in the same tick as the state is committed: they match.
     const batch = pending;
     pending = [];
     const began = Date.now();
     let checkpoint: number;
     try {
-      checkpoint = await store.save(state);
+      checkpoint = await save(state);
     } catch (err) {
-      // Nothing is acked: the batch waits for the next attempt, the model keeps it in memory.
-      logger.error({ err, checkpoint: state.checkpoint() }, "saving the read model failed, will retry");
-      pending = batch.concat(pending);
-      schedule(1000);
+      // Nothing is acked, and the view goes back to its checkpoint on disk: the next message is
+      // then after a gap the stream still holds, so delivery restarts after that checkpoint and
+      // the batch is applied again.
+      logger.error({ err, checkpoint: state.checkpoint() }, "saving the read model failed, applying the batch again");
+      state.rollback();
+      pending = [];
       return;
     }
     persisted = checkpoint;

@@ -32,7 +32,7 @@ export async function* followEvents(o: FollowEventsOptions): AsyncGenerator<{ se
     if (learnt.size >= MAX_LEARNT) learnt.clear();
     learnt.set(buildId, repo);
   };
-  const known = (buildId: string) => learnt.get(buildId) || o.readModel.model().builds.get(buildId)?.repo || null;
+  const known = (buildId: string) => learnt.get(buildId) || o.readModel.read((view) => view.getBuild(buildId))?.repo || null;
   const lookUpRepo = async (event: Event) => {
     const buildId = buildIdOf(event);
     if (buildId === null || ownRepoOf(event) !== null || known(buildId) !== null || learnt.has(buildId)) return;

@@ -19,23 +19,25 @@ type BuildEvent = Extract<Event, { data: { buildId: string } }>;
 export function evolve(model: ReadonlyModel, event: Event, seq: number): Change {
   switch (event.type) {
     case EventType.WebhookReceived:
-      return withDelivery(received(model.deliveries.get(event.data.deliveryId), event.data, event.time));
+      return withDelivery(model, event, seq, (existing) => received(existing, event.data, event.time));
     case EventType.WebhookIgnored:
-      return withDelivery(ignored(model.deliveries.get(event.data.deliveryId), event.data, event.time));
+      return withDelivery(model, event, seq, (existing) => ignored(existing, event.data, event.time));
     case EventType.RepoUpdated: {
       const d = event.data;
-      const base = model.deliveries.get(d.deliveryId) ?? unseenDelivery(d.deliveryId, d.repo, d.ref, event.time);
       // `synced` wins over an earlier `sync_failed`: a retry got through and builds follow.
-      return {
-        delivery: { ...base, status: DeliveryStatus.synced, branch: d.branch, sha: d.sha, buildNumber: d.buildNumber, dockerfiles: [...d.dockerfiles], error: null, ignored: null, updatedAt: event.time },
-      };
+      return withDelivery(model, event, seq, (existing) => {
+        const base = existing ?? unseenDelivery(d.deliveryId, d.repo, d.ref, event.time);
+        return { ...base, status: DeliveryStatus.synced, branch: d.branch, sha: d.sha, buildNumber: d.buildNumber, dockerfiles: [...d.dockerfiles], error: null, ignored: null, updatedAt: event.time };
+      });
     }
     case EventType.RepoSyncFailed: {
       const d = event.data;
-      const base = model.deliveries.get(d.deliveryId) ?? unseenDelivery(d.deliveryId, d.repo, d.ref, event.time);
       // Recorded even after a RepoUpdated (e.g. the max-deliveries watcher gave up on a webhook
       // whose builds were not all queued): the failure shows, what the sync found is kept.
-      return { delivery: { ...base, status: DeliveryStatus.syncFailed, error: { code: d.code, message: d.message }, ignored: null, updatedAt: event.time } };
+      return withDelivery(model, event, seq, (existing) => {
+        const base = existing ?? unseenDelivery(d.deliveryId, d.repo, d.ref, event.time);
+        return { ...base, status: DeliveryStatus.syncFailed, error: { code: d.code, message: d.message }, ignored: null, updatedAt: event.time };
+      });
     }
     case EventType.BuildQueued:
       return withBuild(model, event, seq, (b) => queued(b, event.data, event.time));
@@ -64,8 +66,18 @@ export function evolve(model: ReadonlyModel, event: Event, seq: number): Change 
   }
 }
 
-function withDelivery(delivery: DeliveryView | undefined): Change {
-  return delivery ? { delivery } : {};
+type DeliveryEvent = Extract<Event, { data: { deliveryId: string } }>;
+
+/**
+ * A delivery event's change: `step` makes the record (undefined: no change), which then lists
+ * the event. An event it already lists changes nothing (a redelivery).
+ */
+function withDelivery(model: ReadonlyModel, event: DeliveryEvent, seq: number, step: (d: DeliveryView | undefined) => DeliveryView | undefined): Change {
+  const existing = model.deliveries.get(event.data.deliveryId);
+  if (existing?.events.some((e) => e.id === event.id)) return {};
+  const delivery = step(existing);
+  if (delivery === undefined) return {};
+  return { delivery: { ...delivery, events: [...delivery.events, { seq, type: event.type, id: event.id, time: event.time }] } };
 }
 
 function withBuild(model: ReadonlyModel, event: BuildEvent, seq: number, step: (b: BuildView) => BuildView): Change {

@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { attemptPath } from "./log-writer.js";
-import { isNoEntry } from "./snapshot-store.js";
+import { isNoEntry } from "./files.js";
 
 /** `<buildId>.log.attempt`, as versions before the state folder kept it next to the log. */
 const LEGACY_ATTEMPT = /^([A-Za-z0-9_-]{1,64})\.log\.attempt$/;

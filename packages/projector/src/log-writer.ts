@@ -3,7 +3,7 @@ import { mkdir, open, readFile, rename, writeFile } from "node:fs/promises";
 import { join, resolve, sep } from "node:path";
 import type { Consumer } from "@nats-io/jetstream";
 import { consumeEvents, EventType, type BuildLogChunk, type ConsumeLoop, type EventLogger } from "@slipway/events";
-import { isNoEntry } from "./snapshot-store.js";
+import { isNoEntry } from "./files.js";
 
 /** Build ids as the events schema allows them; checked again here because they become file names. */
 const SAFE_ID = /^[A-Za-z0-9_-]{1,64}$/;

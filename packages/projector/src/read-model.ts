@@ -106,6 +106,8 @@ export const DeliveryView = Type.Object({
   ignored: Nullable(DeliveryIgnored),
   receivedAt: Type.String(),
   updatedAt: Type.String(),
+  /** The events that shaped it (WebhookReceived or WebhookIgnored, RepoUpdated, RepoSyncFailed), in stream order. */
+  events: Type.Array(AppliedEvent),
 });
 export type DeliveryView = Static<typeof DeliveryView>;
 
@@ -116,10 +118,10 @@ export type ReadModel = {
   deliveries: Map<string, DeliveryView>;
 };
 
-/** What `evolve` reads: it never writes to the model it is given. */
+/** What `evolve` reads: lookups by id (the model's maps, or the view's tables), never a write. */
 export type ReadonlyModel = {
-  readonly builds: ReadonlyMap<string, BuildView>;
-  readonly deliveries: ReadonlyMap<string, DeliveryView>;
+  readonly builds: { get(id: string): BuildView | undefined };
+  readonly deliveries: { get(id: string): DeliveryView | undefined };
 };
 
 export function emptyModel(): ReadModel {

@@ -1,5 +1,3 @@
-import type { Compare } from "./sorted-list.js";
-
 /**
  * Where a record stands in a newest-first list: its time (ms since the epoch) and its id. Ids
  * are unique, so the order is total: two builds queued in the same millisecond still have a
@@ -11,6 +9,3 @@ export function recordKey(time: string, id: string): RecordKey {
   const t = Date.parse(time);
   return { t: Number.isFinite(t) ? t : 0, id };
 }
-
-/** Newest first: the later time first, then the larger id (the order `GET /builds` always had). */
-export const newestFirst: Compare<RecordKey> = (a, b) => b.t - a.t || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);

@@ -51,7 +51,7 @@ export async function sseRoutes(app: FastifyInstance, o: SseRoutesOptions): Prom
     const notFound = () => sendError(reply, 404, "BUILD_NOT_FOUND", `no build ${JSON.stringify(buildId)}`);
     if (!BUILD_ID.test(buildId)) return notFound();
     const lookup = await lookupBuild(o.jsm, buildId);
-    if (!lookup.stored && !o.readModel.model().builds.has(buildId)) return notFound();
+    if (!lookup.stored && o.readModel.read((view) => view.getBuild(buildId)) === undefined) return notFound();
     await sessions.run(request, reply, async (signal, send) => {
       let attempt = 0;
       for await (const item of followLog({ js: o.js, jsm: o.jsm, buildId, lookup, after: resume.after ?? 0, signal })) {

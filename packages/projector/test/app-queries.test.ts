@@ -3,7 +3,7 @@ import * as assert from "uvu/assert";
 import type { Event } from "@slipway/events";
 import { buildApp } from "../src/app.js";
 import { ProjectionState } from "../src/projection-state.js";
-import { DELIVERY, ev, ignoredWebhook, pushed, queued, REPO, repoUpdated, SHA, started, syncFailed, t, webhook } from "./fixtures.js";
+import { built, DELIVERY, DIGEST, ev, ignoredWebhook, pushed, queued, REPO, repoUpdated, SHA, started, syncFailed, t, webhook } from "./fixtures.js";
 
 const A = "b0000000000000a1";
 const B = "b0000000000000b1";
@@ -67,7 +67,7 @@ for (const [query, expected] of filtered) {
 
 for (const [query, message] of [
   ["stauts=failed", /unknown query parameter "stauts"/],
-  ["asOf=2026-01-01T00%3A00%3A00Z", /unknown query parameter "asOf"/],
+  ["asOf=last+week", /asOf must be a stream sequence/],
   ["cursor=nope!", /cursor is not one this API gave out/],
   ["image=", /image must not be empty/],
 ] as const) {
@@ -155,5 +155,68 @@ test("queries - GET /repos gives the last build of each repo's Dockerfiles", asy
   assert.equal((await get("/repos?repo=none")).body, { repos: [] });
   assert.is((await get("/repos?limit=5")).status, 400);
 });
+
+test("asOf - lists, records and repos as they were after a sequence, with that sequence in a header", async () => {
+  const a = appOf(fixtureEvents());
+  // Sequence 4: A and B queued, C not yet, nothing started.
+  const list = await a.inject({ method: "GET", url: "/builds?asOf=4" });
+  assert.is(list.headers["slipway-as-of-seq"], "4");
+  assert.equal(ids(list.json()), [B, A]);
+  assert.equal(list.json().builds.map((b: { status: string }) => b.status), ["queued", "queued"]);
+  assert.equal(ids((await a.inject({ method: "GET", url: "/builds?asOf=6&status=running" })).json()), [A]);
+  const then = await a.inject({ method: "GET", url: `/builds/${A}?asOf=6` });
+  assert.equal([then.statusCode, then.json().status, then.json().events.length], [200, "running", 2]);
+  const before = await a.inject({ method: "GET", url: `/builds/${C}?asOf=4` });
+  assert.equal([before.statusCode, before.json().error.code], [404, "BUILD_NOT_FOUND"]);
+  assert.is((await a.inject({ method: "GET", url: `/builds/${A}` })).json().status, "succeeded", "the view now is untouched");
+  const repos = (await a.inject({ method: "GET", url: "/repos?asOf=4" })).json();
+  assert.equal(repos.repos.map((r: { repo: string }) => r.repo), [REPO.key]);
+  const deliveries = await a.inject({ method: "GET", url: "/deliveries?asOf=0" });
+  assert.equal([deliveries.json().deliveries, deliveries.headers["slipway-as-of-seq"]], [[], "0"]);
+  assert.is((await a.inject({ method: "GET", url: `/deliveries/${DELIVERY}?asOf=1` })).json().status, "received");
+});
+
+test("asOf - a time stands for the last sequence before the first event stamped after it", async () => {
+  const a = appOf(fixtureEvents());
+  // t(12): A started at t(12); C (t(20)) and A's push (t(15)) come after.
+  const res = await a.inject({ method: "GET", url: `/builds?asOf=${encodeURIComponent(t(12).toISOString())}` });
+  assert.is(res.headers["slipway-as-of-seq"], "4", "C, stamped t(20), is the fifth event: the answer stops before it");
+  assert.equal(ids(res.json()), [B, A]);
+  const future = await a.inject({ method: "GET", url: "/builds?asOf=99999" });
+  assert.is(future.headers["slipway-as-of-seq"], "7", "a point past the checkpoint is the view now");
+});
+
+test("provenance - the build, commit, push, log and chain of the image at a digest", async () => {
+  const events = [webhook(), repoUpdated(), queued(t(10), A), started(1, t(12), A), built(1, t(14), A), pushed(1, t(15), A)];
+  const state = ProjectionState.empty(null);
+  events.forEach((e, i) => state.apply(e, i + 1));
+  const a = buildApp({ readModel: state, logsDir: "/nonexistent", eventAt: async (seq) => events[seq - 1] ?? null });
+  const image = "127.0.0.1:5500/docker-ci";
+  const res = await a.inject({ method: "GET", url: `/provenance?image=${encodeURIComponent(image + ":latest")}&digest=${DIGEST}` });
+  assert.is(res.statusCode, 200);
+  const body = res.json();
+  assert.equal([body.image, body.digest, body.builds.length], [image, DIGEST, 1]);
+  const entry = body.builds[0];
+  assert.equal(entry.commit, { repo: REPO.key, sha: SHA, branch: "main" });
+  assert.equal(entry.push, { deliveryId: DELIVERY, ref: "refs/heads/main", pusher: "fruty", receivedAt: t(-2).toISOString() });
+  assert.is(entry.log, `/builds/${A}/log`);
+  assert.equal(entry.chain.map((l: { seq: number; type: string }) => [l.seq, l.type]), [[1, "WebhookReceived"], [2, "RepoUpdated"], [3, "BuildQueued"], [4, "BuildStarted"], [5, "ImageBuilt"], [6, "ImagePushed"]]);
+  assert.equal(entry.chain.map((l: { event: { id: string } }) => l.event.id), events.map((e) => e.id), "each link carries the event itself");
+  assert.is(entry.build.digest, DIGEST);
+});
+
+for (const [query, status, message] of [
+  [`image=x`, 400, /digest must be given once, as sha256:/],
+  [`digest=${DIGEST}`, 400, /image must be given once/],
+  [`image=x&digest=sha256:abc`, 400, /digest must be given once/],
+  [`image=x&digest=${DIGEST}&build=1`, 400, /unknown query parameter "build"/],
+  [`image=127.0.0.1%3A5500%2Fother&digest=${DIGEST}`, 404, /no build pushed 127.0.0.1:5500\/other@sha256:d{64}/],
+] as const) {
+  test(`provenance - ${query} is a ${status} that says why`, async () => {
+    const res = await get(`/provenance?${query}`, [...fixtureEvents(), built(1, t(14), A)]);
+    assert.is(res.status, status);
+    assert.match(res.body.error.message, message);
+  });
+}
 
 test.run();

@@ -136,6 +136,7 @@ test("api - GET /deliveries shows an ignored push with its reason and the facts 
       ignored: { reason: "branch-filtered", message: "branch wip matches no glob of SLIPWAY_BRANCHES (main): not built" },
       receivedAt: t(5).toISOString(),
       updatedAt: t(5).toISOString(),
+      events: [{ seq: 2, type: "WebhookIgnored", id: res.json().deliveries[0].events[0].id, time: t(5).toISOString() }],
     },
   ]);
 });

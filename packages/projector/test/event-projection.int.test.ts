@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,8 +11,8 @@ import * as assert from "uvu/assert";
 import { positionDurable } from "../src/durable-position.js";
 import { startEventProjection } from "../src/event-projection.js";
 import { durableEventSource } from "../src/event-source.js";
-import { ModelStore } from "../src/model-store.js";
 import { ProjectionState } from "../src/projection-state.js";
+import { viewBuildIds } from "./fixtures.js";
 
 /**
  * The ordering rule of the projection against a real JetStream: a message delivered out of
@@ -58,13 +59,11 @@ async function projectUntil(spec: DurableSpec, checkpoint: number): Promise<{ st
   const { js, jsm, dir } = need();
   const logs: Logged[] = [];
   const log = (level: string) => (obj: object, msg?: string) => void logs.push({ level, obj, msg });
-  const state = ProjectionState.empty(null);
-  const store = new ModelStore(join(dir, spec.name));
-  await store.load();
+  mkdirSync(join(dir, spec.name), { recursive: true });
+  const state = ProjectionState.open(join(dir, spec.name, "view.sqlite"), null);
   const projection = startEventProjection({
     source: durableEventSource(js, jsm, spec),
     state,
-    store,
     logger: { info: log("info"), warn: log("warn"), error: log("error"), debug: log("debug") },
     flushIntervalMs: 20,
     flushMaxMessages: 100,
@@ -73,13 +72,12 @@ async function projectUntil(spec: DurableSpec, checkpoint: number): Promise<{ st
     await waitUntil(async () => state.checkpoint() >= checkpoint, 15_000, `projection at ${checkpoint}`, 50);
   } finally {
     await projection.stop();
-    await store.close();
   }
   return { state, logs };
 }
 
 const spec = (name: string): DurableSpec => ({ stream: STREAM_EVENTS, name, ackWaitMs: 30_000, maxDeliver: -1 });
-const builds = (state: ProjectionState) => [...state.model().builds.keys()].sort();
+const builds = viewBuildIds;
 const warnings = (logs: Logged[]) => logs.filter((l) => l.level === "warn").map((l) => l.msg);
 
 test("event projection - a message lost in flight is applied, in order, not skipped after later ones", async () => {

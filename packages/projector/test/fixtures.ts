@@ -1,4 +1,5 @@
 import { createEvent, type Event, type EventData, type EventType } from "@slipway/events";
+import type { ReadModelAccessor } from "../src/projection-state.js";
 
 /** Test events: valid by construction (createEvent checks the schema), with readable ids and times. */
 export const DELIVERY = "delivery-1";
@@ -68,3 +69,8 @@ export const ignoredWebhook = (at = t(-2), extra: Partial<EventData<"WebhookIgno
   const data = { deliveryId: DELIVERY, source: "push", repo: REPO, ref: "refs/heads/main", branch: "main", requestedSha: SHA, pusher: "fruty", reason: "skip-ci", message: IGNORED_MESSAGE, ...extra } as const;
   return ev("WebhookIgnored", data, `wi-${data.deliveryId}`, at, data.deliveryId);
 };
+
+/** Every build id in a view, sorted (test views are small: one page holds them). */
+export function viewBuildIds(state: ReadModelAccessor): string[] {
+  return state.read((v) => v.queries.listBuilds({ filters: {}, cursor: null, limit: 1000 }).builds.map((b) => b.id)).sort();
+}

@@ -1,0 +1,90 @@
+import { DeliverPolicy, type JetStreamClient } from "@nats-io/jetstream";
+import { decodeEvent, STREAM_EVENTS, type Event } from "@slipway/events";
+import type { ProjectionState } from "./projection-state.js";
+
+/** How far a replay is. */
+export type ReplayProgress = {
+  /** Messages folded in so far. */
+  applied: number;
+  /** Last sequence folded in. */
+  seq: number;
+  /** Sequence the replay runs to. */
+  target: number;
+  /** Messages between the first sequence and the target (the 100 % of a progress bar). */
+  total: number;
+};
+
+export type ReplayOptions = {
+  js: JetStreamClient;
+  /** Where the events are folded: a fresh view, or one a replay filled up to its checkpoint. */
+  state: ProjectionState;
+  /** Last sequence to fold in (the stream's last one when the replay started). */
+  to: number;
+  /** First sequence of the stream (messages below it are gone): for `total`. */
+  first?: number;
+  /** Stop before the first event stamped after this time (ms since the epoch). */
+  untilTimeMs?: number;
+  onProgress?: (p: ReplayProgress) => void;
+  signal?: AbortSignal;
+  /** Messages folded per commit: a commit costs one sync, so not every message. */
+  commitEvery?: number;
+};
+
+export type ReplayResult = { checkpoint: number; applied: number; stoppedBy: "sequence" | "time" | "abort" };
+
+/** How often `onProgress` is called, in messages. */
+const PROGRESS_EVERY = 1000;
+const PULL_BATCH = 1000;
+
+/**
+ * Folds CI_EVENTS into `state`, from right after its checkpoint up to sequence `to` (or the last
+ * event stamped at or before `untilTimeMs`), through an ordered consumer: no durable, no acks,
+ * the fastest read the server offers. Invalid messages only move the position, as in the live
+ * projection. Commits every `commitEvery` messages and at the end.
+ */
+export async function replayStream(o: ReplayOptions): Promise<ReplayResult> {
+  const from = o.state.checkpoint() + 1;
+  const total = Math.max(0, o.to - Math.max(from, o.first ?? 1) + 1);
+  const commitEvery = o.commitEvery ?? 5000;
+  let applied = 0;
+  let stoppedBy: ReplayResult["stoppedBy"] = "sequence";
+  const progress = () => o.onProgress?.({ applied, seq: o.state.checkpoint(), target: o.to, total });
+  if (from <= o.to && !o.signal?.aborted) {
+    const consumer = await o.js.consumers.get(STREAM_EVENTS, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from });
+    const messages = await consumer.consume({ max_messages: PULL_BATCH });
+    const abort = () => void messages.close();
+    o.signal?.addEventListener("abort", abort, { once: true });
+    try {
+      for await (const msg of messages) {
+        if (o.signal?.aborted) {
+          stoppedBy = "abort";
+          break;
+        }
+        if (msg.seq > o.to) break;
+        let event: Event | null = null;
+        try {
+          event = decodeEvent(msg.data);
+        } catch {
+          // Not an event: it moves the position only (the live projection logs it).
+        }
+        if (event !== null && o.untilTimeMs !== undefined && Date.parse(event.time) > o.untilTimeMs) {
+          stoppedBy = "time";
+          break;
+        }
+        o.state.apply(event, msg.seq);
+        applied++;
+        if (applied % commitEvery === 0) o.state.commit();
+        if (applied % PROGRESS_EVERY === 0) progress();
+        // The ordered consumer skips deleted sequences: `to` itself may never come.
+        if (msg.seq >= o.to || msg.info.pending === 0) break;
+      }
+    } finally {
+      o.signal?.removeEventListener("abort", abort);
+      await messages.close();
+    }
+    if (o.signal?.aborted) stoppedBy = "abort";
+  }
+  o.state.commit();
+  progress();
+  return { checkpoint: o.state.checkpoint(), applied, stoppedBy };
+}

@@ -1,0 +1,79 @@
+import Database from "better-sqlite3";
+
+/**
+ * The read model's home: one SQLite file (WAL, every commit synced). Builds and deliveries are
+ * rows: the record as JSON (`doc`) plus the columns the API filters and orders on, each with an
+ * index, so a query reads one page and never the whole model. `undo` keeps, for every event that
+ * changed a record, the record as it was before (null: it did not exist), with the event's time:
+ * rolling those back in a savepoint is how the API answers "as of" a past sequence or time.
+ */
+
+/** Version of the file's layout (`PRAGMA user_version`); another version is rebuilt from the stream. */
+export const VIEW_SCHEMA = 1;
+export const VIEW_FILE = "view.sqlite";
+
+const DDL = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE builds (
+  id TEXT PRIMARY KEY,
+  t INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  repo TEXT, branch TEXT, sha TEXT, delivery TEXT, image TEXT, dockerfile TEXT, digest TEXT,
+  doc TEXT NOT NULL
+);
+CREATE INDEX builds_time ON builds (t, id);
+CREATE INDEX builds_status ON builds (status, t, id);
+CREATE INDEX builds_repo ON builds (repo, t, id);
+CREATE INDEX builds_branch ON builds (branch, t, id);
+CREATE INDEX builds_sha ON builds (sha, t, id);
+CREATE INDEX builds_delivery ON builds (delivery, t, id);
+CREATE INDEX builds_image ON builds (image, t, id);
+CREATE INDEX builds_repo_dockerfile ON builds (repo, dockerfile, t, id);
+CREATE INDEX builds_digest ON builds (digest);
+CREATE TABLE deliveries (
+  id TEXT PRIMARY KEY,
+  t INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  repo TEXT,
+  doc TEXT NOT NULL
+);
+CREATE INDEX deliveries_time ON deliveries (t, id);
+CREATE INDEX deliveries_status ON deliveries (status, t, id);
+CREATE INDEX deliveries_repo ON deliveries (repo, t, id);
+CREATE TABLE undo (
+  seq INTEGER PRIMARY KEY,
+  t INTEGER NOT NULL,
+  kind INTEGER NOT NULL,
+  id TEXT NOT NULL,
+  prev TEXT
+);
+CREATE INDEX undo_time ON undo (t);
+`;
+
+/** Opens (or creates) the view at `path` (":memory:" for tests); null when its layout is another version. */
+export function openViewDb(path: string): Database.Database | null {
+  const db = new Database(path);
+  try {
+    db.pragma("journal_mode = WAL");
+    // Durable at every commit: a checkpoint on disk is what the projector acks against.
+    db.pragma("synchronous = FULL");
+    const version = db.pragma("user_version", { simple: true }) as number;
+    if (version === 0) {
+      db.exec(DDL);
+      db.pragma(`user_version = ${VIEW_SCHEMA}`);
+    } else if (version !== VIEW_SCHEMA) {
+      db.close();
+      return null;
+    }
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+/** What `undo.kind` says a row restores. */
+export const RecordKind = { build: 0, delivery: 1 } as const;
+export type RecordKind = (typeof RecordKind)[keyof typeof RecordKind];
+
+export const MetaKey = { checkpoint: "checkpoint", streamCreated: "streamCreated" } as const;
