@@ -180,7 +180,8 @@ test("projector - an ignored push shows in GET /deliveries with its reason", asy
   assert.is(ack.stream, STREAM_EVENTS);
   const ignored = async () => (await getJson("/deliveries?status=ignored")).body.deliveries.find((d: { deliveryId: string }) => d.deliveryId === deliveryId);
   await waitUntil(async () => (await ignored()) !== undefined, 15_000, "ignored delivery in the view");
-  const { receivedAt, updatedAt, ...view } = await ignored();
+  const { receivedAt, updatedAt, events, ...view } = await ignored();
+  assert.equal(events.map((e: { seq: number; type: string }) => [e.seq, e.type]), [[ack.seq, "WebhookIgnored"]]);
   assert.equal(view, {
     deliveryId,
     status: "ignored",
