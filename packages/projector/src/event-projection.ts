@@ -90,7 +90,7 @@ export function startEventProjection(options: EventProjectionOptions): EventProj
       logger.error({ err, subject: msg.subject, seq }, "invalid event acked away");
     }
     try {
-      state.apply(event, seq);
+      state.apply(event, seq, msg.data);
     } catch (err) {
       // A bug in evolve must not stop the projection: the event is skipped, loudly.
       logger.error({ err, seq, type: event?.type, id: event?.id }, "event could not be applied, skipped");

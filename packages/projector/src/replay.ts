@@ -71,7 +71,7 @@ export async function replayStream(o: ReplayOptions): Promise<ReplayResult> {
           stoppedBy = "time";
           break;
         }
-        o.state.apply(event, msg.seq);
+        o.state.apply(event, msg.seq, msg.data);
         applied++;
         if (applied % commitEvery === 0) o.state.commit();
         if (applied % PROGRESS_EVERY === 0) progress();

@@ -3,9 +3,9 @@ import Database from "better-sqlite3";
 /**
  * The read model's home: one SQLite file (WAL, every commit synced). Builds and deliveries are
  * rows: the record as JSON (`doc`) plus the columns the API filters and orders on, each with an
- * index, so a query reads one page and never the whole model. `undo` keeps, for every event that
- * changed a record, the record as it was before (null: it did not exist), with the event's time:
- * rolling those back in a savepoint is how the API answers "as of" a past sequence or time.
+ * index, so a query reads one page and never the whole model. `events` keeps every event folded
+ * in, as it came from the stream, with the record it changed (`kind`, `id`) and its time: the
+ * records an "as of" answer must take back, and the events to fold them again up to that point.
  */
 
 /** Version of the file's layout (`PRAGMA user_version`); another version is rebuilt from the stream. */
@@ -40,14 +40,14 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_time ON deliveries (t, id);
 CREATE INDEX deliveries_status ON deliveries (status, t, id);
 CREATE INDEX deliveries_repo ON deliveries (repo, t, id);
-CREATE TABLE undo (
+CREATE TABLE events (
   seq INTEGER PRIMARY KEY,
   t INTEGER NOT NULL,
-  kind INTEGER NOT NULL,
-  id TEXT NOT NULL,
-  prev TEXT
+  kind INTEGER,
+  id TEXT,
+  data BLOB NOT NULL
 );
-CREATE INDEX undo_time ON undo (t);
+CREATE INDEX events_time ON events (t);
 `;
 
 /** Opens (or creates) the view at `path` (":memory:" for tests); null when its layout is another version. */
@@ -72,7 +72,7 @@ export function openViewDb(path: string): Database.Database | null {
   }
 }
 
-/** What `undo.kind` says a row restores. */
+/** Which record an event changed (`events.kind`). */
 export const RecordKind = { build: 0, delivery: 1 } as const;
 export type RecordKind = (typeof RecordKind)[keyof typeof RecordKind];
 

@@ -31,7 +31,7 @@ function deliveryRow(d: DeliveryView, doc: string): DeliveryRow {
   return { id: d.deliveryId, t: recordKey(d.receivedAt, d.deliveryId).t, status: d.status, repo: known(d.repo), doc };
 }
 
-/** Whether two rows differ in a column other than `status` and `doc` (which are cheap to update). */
+/** Whether two rows differ in an indexed column other than `status` (`doc` is not compared). */
 function keysChanged<R extends { status: string; doc: string }>(a: R, b: R): boolean {
   for (const k of Object.keys(a) as (keyof R)[]) {
     if (k !== "status" && k !== "doc" && a[k] !== b[k]) return true;
@@ -40,9 +40,9 @@ function keysChanged<R extends { status: string; doc: string }>(a: R, b: R): boo
 }
 
 /**
- * Reads and writes build and delivery records, and their undo rows. A record is kept with its
- * JSON text: a read parses it, and a write that replaces it keeps that text as the undo row,
- * so each version is serialised once.
+ * Reads and writes build and delivery rows, and the events table. A write says which version
+ * the row holds now (`stored`, undefined: no row), so that it touches only what changed: most
+ * events move a build's status, and then the other indexes are left alone.
  */
 export class ViewRecords {
   private readonly s;
@@ -54,64 +54,54 @@ export class ViewRecords {
       insertBuild: db.prepare<BuildRow>("INSERT INTO builds (id, t, status, repo, branch, sha, delivery, image, dockerfile, digest, doc) VALUES (@id, @t, @status, @repo, @branch, @sha, @delivery, @image, @dockerfile, @digest, @doc)"),
       updateBuild: db.prepare<BuildRow>("UPDATE builds SET t = @t, status = @status, repo = @repo, branch = @branch, sha = @sha, delivery = @delivery, image = @image, dockerfile = @dockerfile, digest = @digest, doc = @doc WHERE id = @id"),
       // Only the columns that change as a build runs: SQLite then leaves the other indexes alone.
-      updateBuildStatus: db.prepare<{ id: string; status: string; doc: string }>("UPDATE builds SET status = @status, doc = @doc WHERE id = @id"),
+      updateBuildStatus: db.prepare<[string, string, string]>("UPDATE builds SET status = ?, doc = ? WHERE id = ?"),
       deleteBuild: db.prepare<[string]>("DELETE FROM builds WHERE id = ?"),
       insertDelivery: db.prepare<DeliveryRow>("INSERT INTO deliveries (id, t, status, repo, doc) VALUES (@id, @t, @status, @repo, @doc)"),
       updateDelivery: db.prepare<DeliveryRow>("UPDATE deliveries SET t = @t, status = @status, repo = @repo, doc = @doc WHERE id = @id"),
-      updateDeliveryStatus: db.prepare<{ id: string; status: string; doc: string }>("UPDATE deliveries SET status = @status, doc = @doc WHERE id = @id"),
+      updateDeliveryStatus: db.prepare<[string, string, string]>("UPDATE deliveries SET status = ?, doc = ? WHERE id = ?"),
       deleteDelivery: db.prepare<[string]>("DELETE FROM deliveries WHERE id = ?"),
-      undo: db.prepare<[number, number, number, string, string | null]>("INSERT INTO undo (seq, t, kind, id, prev) VALUES (?, ?, ?, ?, ?)"),
+      insertEvent: db.prepare<[number, number, number | null, string | null, Uint8Array]>("INSERT INTO events (seq, t, kind, id, data) VALUES (?, ?, ?, ?, ?)"),
+      eventData: db.prepare<[number], { data: Buffer }>("SELECT data FROM events WHERE seq = ?"),
     };
   }
 
-  /** A build's stored JSON, or undefined. */
-  buildDoc(id: string): string | undefined {
-    return this.s.build.get(id)?.doc;
-  }
-
-  deliveryDoc(id: string): string | undefined {
-    return this.s.delivery.get(id)?.doc;
-  }
-
   getBuild(id: string): BuildView | undefined {
-    const doc = this.buildDoc(id);
-    return doc === undefined ? undefined : (JSON.parse(doc) as BuildView);
+    const row = this.s.build.get(id);
+    return row === undefined ? undefined : (JSON.parse(row.doc) as BuildView);
   }
 
   getDelivery(id: string): DeliveryView | undefined {
-    const doc = this.deliveryDoc(id);
-    return doc === undefined ? undefined : (JSON.parse(doc) as DeliveryView);
+    const row = this.s.delivery.get(id);
+    return row === undefined ? undefined : (JSON.parse(row.doc) as DeliveryView);
   }
 
-  /**
-   * Replaces a build (`prev`: the record it replaces and its JSON, or null for a new one) and
-   * records the undo row of event `seq` (stamped `timeMs`).
-   */
-  putBuild(next: BuildView, prev: { view: BuildView; doc: string } | null, seq: number, timeMs: number): void {
+  /** Writes `next` over the row that holds `stored` (undefined: there is none). */
+  writeBuild(next: BuildView, stored: BuildView | undefined): void {
     const row = buildRow(next, JSON.stringify(next));
-    if (prev === null) this.s.insertBuild.run(row);
-    else if (keysChanged(row, buildRow(prev.view, prev.doc))) this.s.updateBuild.run(row);
-    else this.s.updateBuildStatus.run({ id: row.id, status: row.status, doc: row.doc });
-    this.s.undo.run(seq, timeMs, RecordKind.build, next.id, prev?.doc ?? null);
+    if (stored === undefined) this.s.insertBuild.run(row);
+    else if (keysChanged(row, buildRow(stored, ""))) this.s.updateBuild.run(row);
+    else this.s.updateBuildStatus.run(row.status, row.doc, row.id);
   }
 
-  putDelivery(next: DeliveryView, prev: { view: DeliveryView; doc: string } | null, seq: number, timeMs: number): void {
+  writeDelivery(next: DeliveryView, stored: DeliveryView | undefined): void {
     const row = deliveryRow(next, JSON.stringify(next));
-    if (prev === null) this.s.insertDelivery.run(row);
-    else if (keysChanged(row, deliveryRow(prev.view, prev.doc))) this.s.updateDelivery.run(row);
-    else this.s.updateDeliveryStatus.run({ id: row.id, status: row.status, doc: row.doc });
-    this.s.undo.run(seq, timeMs, RecordKind.delivery, next.deliveryId, prev?.doc ?? null);
+    if (stored === undefined) this.s.insertDelivery.run(row);
+    else if (keysChanged(row, deliveryRow(stored, ""))) this.s.updateDelivery.run(row);
+    else this.s.updateDeliveryStatus.run(row.status, row.doc, row.id);
   }
 
-  /**
-   * Puts a record back as an undo row kept it (`doc` null: the event created it, so it goes).
-   * Undo rows are rolled back newest first, so the record is there, as that event left it.
-   */
-  restore(kind: RecordKind, id: string, doc: string | null): void {
-    if (kind === RecordKind.build) {
-      if (doc === null) this.s.deleteBuild.run(id);
-      else this.s.updateBuild.run(buildRow(JSON.parse(doc) as BuildView, doc));
-    } else if (doc === null) this.s.deleteDelivery.run(id);
-    else this.s.updateDelivery.run(deliveryRow(JSON.parse(doc) as DeliveryView, doc));
+  deleteRecord(kind: RecordKind, id: string): void {
+    if (kind === RecordKind.build) this.s.deleteBuild.run(id);
+    else this.s.deleteDelivery.run(id);
+  }
+
+  /** Keeps an event as it came (`data`), with the record it changed (null: none). */
+  addEvent(seq: number, timeMs: number, changed: { kind: RecordKind; id: string } | null, data: Uint8Array): void {
+    this.s.insertEvent.run(seq, timeMs, changed?.kind ?? null, changed?.id ?? null, data);
+  }
+
+  /** A kept event's bytes, or undefined. */
+  eventData(seq: number): Buffer | undefined {
+    return this.s.eventData.get(seq)?.data;
   }
 }
