@@ -8,10 +8,12 @@
  *        [--requests 500] [--warmup 20] [--query-seconds 30] [--replay-timeout 1800]
  *        [--sample-ms 100] [--settle-ms 3000] [--cpu-prof DIR]
  *
- * 1. Replay: a new projector (its own name, so its own durables, and an empty state folder) from
- *    the spawn until both durables have nothing pending or unacked, vs a bare ordered consumer
- *    draining the same two streams at once (before and after the replay; raw, JSON-parsed, and
- *    decoded with `decodeEvent`). Goal: projector msgs/s >= 0.4 x the raw drain's.
+ * 1. Replay: the replay command (`POST /replay` on the caught-up projector: the view rebuilt from
+ *    CI_EVENTS beside the live one, then swapped in) vs a bare ordered consumer draining
+ *    CI_EVENTS (raw, JSON-parsed, decoded with `decodeEvent`; right before and right after).
+ *    Goal: replay events/s >= 0.4 x the raw drain's. Before it, and reported beside it: a new
+ *    projector (its own name, so its own durables, and an empty state folder) from the spawn until
+ *    both durables have nothing pending or unacked, vs bare consumers draining both streams at once.
  * 2. Restart-to-ready: SIGTERM, start again on the same state folder: spawn -> `ready` line ->
  *    `/readyz` 200 -> `GET /builds` 200. Goal (median of `--restarts`): < 1 s.
  * 3. `GET /builds`, sequential requests on one kept-alive connection: unfiltered, by repo, by repo
@@ -40,6 +42,7 @@ import { publishHistory } from "./lib/publish-history.js";
 import { GOAL_QUERY_P99_MS, printProjectorReport, staleBuild, type ProjectorBench } from "./lib/projector-report.js";
 import { queryCases, runQuery } from "./lib/projector-queries.js";
 import { startProjector, timeToServing, waitCaughtUp, type RestartTiming, type StartedProjector } from "./lib/projector-run.js";
+import { runReplayCommand } from "./lib/replay-command.js";
 import { readMemory, sampleMemory } from "./lib/rss.js";
 
 const { values: args } = parseArgs({
@@ -122,8 +125,9 @@ async function publish(nc: NatsConnection, plan: HistoryPlan): Promise<{ ms: num
 async function drains(nc: NatsConnection, counts: { events: number; logs: number }): Promise<Drain[]> {
   const js = jetstream(nc);
   const out: Drain[] = [];
+  const streams = [{ stream: STREAM_EVENTS, messages: counts.events }, ...(counts.logs > 0 ? [{ stream: STREAM_LOGS, messages: counts.logs }] : [])];
   for (const mode of [DrainMode.raw, DrainMode.parse, DrainMode.decode]) {
-    const d = await drainStreams(js, [{ stream: STREAM_EVENTS, messages: counts.events }, { stream: STREAM_LOGS, messages: counts.logs }], mode);
+    const d = await drainStreams(js, streams, mode);
     log(`  bare drain (${mode}): ${d.messages} msgs in ${(d.wallMs / 1000).toFixed(2)} s = ${Math.round(d.messages / (d.wallMs / 1000))} msgs/s`);
     out.push(d);
   }
@@ -229,6 +233,18 @@ async function main(): Promise<void> {
       progress: (p) => log(`  ${Math.round((performance.now() - projector!.spawnedAt) / 1000)} s: events ${k(p.events.handled)}/${k(counts.events)}, logs ${k(p.logs.handled)}/${k(counts.logs)}`),
     });
     const replayCpu = { projectorMs: cpuMs(pid), natsMs: natsCpu0 === null ? null : (cpuMs(nats.pid!) ?? NaN) - natsCpu0 };
+
+    log("replay command (POST /replay on the caught-up projector), between bare drains of CI_EVENTS alone");
+    const eventsOnly = { events: counts.events, logs: 0 };
+    const eventDrains = await drains(nc, eventsOnly);
+    const commandCpu0 = cpuMs(pid);
+    const command = await runReplayCommand(projector.url, token, {
+      timeoutMs: opts.replayTimeoutMs,
+      progress: (st) => log(`  replay ${st.state}: ${k(st.applied)}/${k(counts.events)} events`),
+    });
+    const commandCpuMs = commandCpu0 === null ? null : (cpuMs(pid) ?? NaN) - commandCpu0;
+    log(`  replay command ${command.state} in ${(command.ms / 1000).toFixed(1)} s: ${command.applied} events (${Math.round(command.applied / (command.ms / 1000))}/s); API answered ${command.apiAnswers} list requests meanwhile, failed ${command.apiFailures}`);
+    eventDrains.push(...(await drains(nc, eventsOnly)));
     const replayEnd = Math.max(caught.eventsDoneAt ?? performance.now(), caught.logsDoneAt ?? performance.now());
     if (caught.timedOut) log(`  replay timed out after ${opts.replayTimeoutMs / 1000} s: the figures below are of a partial replay`);
     await sleep(opts.settleMs);
@@ -312,6 +328,7 @@ async function main(): Promise<void> {
       stored: { events: { messages: stored.events.messages, bytes: stored.events.bytes }, logs: { messages: stored.logs.messages, bytes: stored.logs.bytes } },
       drains: [...drainsBefore, ...drainsAfter],
       replay,
+      command: { ...command, cpuMs: commandCpuMs, drains: eventDrains },
       restarts,
       lastStopMs,
       restartRss,

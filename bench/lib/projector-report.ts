@@ -7,6 +7,7 @@ import type { Drain, DrainMode } from "./drain.js";
 import type { HistoryPlan } from "./history.js";
 import type { QueryResult } from "./projector-queries.js";
 import type { RestartTiming } from "./projector-run.js";
+import type { ReplayRun } from "./replay-command.js";
 import { median, printResult, round, table, verdict } from "./report.js";
 
 export const GOAL_REPLAY_RATIO = 0.4;
@@ -38,6 +39,8 @@ export type ProjectorBench = {
     /** SIGTERM to exit after the replay (final save included). */
     stopMs: number;
   };
+  /** The replay command on the caught-up projector, and the CI_EVENTS-only drains around it. */
+  command: ReplayRun & { cpuMs: number | null; drains: Drain[] };
   restarts: RestartTiming[];
   lastStopMs: number;
   restartRss: { readyKb: number; afterQueriesKb: number; hwmKb: number };
@@ -80,13 +83,20 @@ export function printProjectorReport(r: ProjectorBench): void {
   const raw = drainRate(r.drains, "raw");
   const parse = drainRate(r.drains, "parse");
   const decode = drainRate(r.drains, "decode");
-  const ratio = projectorRate / raw.mean;
+  const catchUpRatio = projectorRate / raw.mean;
+  const cmd = r.command;
+  const commandRate = perSec(cmd.applied, cmd.ms);
+  const eventsRaw = drainRate(cmd.drains, "raw");
+  const eventsParse = drainRate(cmd.drains, "parse");
+  const eventsDecode = drainRate(cmd.drains, "decode");
+  const ratio = commandRate / eventsRaw.mean;
   const serving = median(r.restarts.map((x) => x.buildsMs));
   const goalQueries = r.queries.filter((q) => q.goal && q.supported === "yes");
   const worstP99 = Math.max(...goalQueries.map((q) => q.p99Ms));
   const unsupported = r.queries.filter((q) => q.supported !== "yes");
   const met = {
-    replayRatio: !r.replay.timedOut && ratio >= GOAL_REPLAY_RATIO,
+    replayRatio: cmd.state === "done" && cmd.applied === c.events && ratio >= GOAL_REPLAY_RATIO,
+    apiDuringReplay: cmd.apiAnswers > 0 && cmd.apiFailures === 0,
     restart: serving < GOAL_RESTART_MS,
     queryP99: goalQueries.length > 0 && worstP99 < GOAL_QUERY_P99_MS,
     consistent: r.consistency.problems.length === 0,
@@ -124,7 +134,7 @@ export function printProjectorReport(r: ProjectorBench): void {
   );
   const cpu = r.replay.cpu;
   console.log(
-    `\nprojector / bare raw drain (mean of before and after, ${int(raw.mean)} msgs/s): ${fixed(ratio, 3)} (goal >= ${GOAL_REPLAY_RATIO}: ${verdict(met.replayRatio)}); ` +
+    `\nnew projector catching up on both streams / bare raw drain of both (mean of before and after, ${int(raw.mean)} msgs/s): ${fixed(catchUpRatio, 3)} (not the goal: it includes writing every log file); ` +
       `/ parse (${int(parse.mean)}): ${fixed(projectorRate / parse.mean, 3)}; / decode (${int(decode.mean)}): ${fixed(projectorRate / decode.mean, 3)}`,
   );
   const eventsRatio = perSec(c.events, r.replay.eventsMs) / meanOf(r.drains.filter((d) => d.mode === "raw").map((d) => perSec(d.streams[0]!.messages, d.streams[0]!.ms)));
@@ -133,6 +143,20 @@ export function printProjectorReport(r: ProjectorBench): void {
   console.log(
     `CPU during the replay: projector ${fixed(cpu.projectorMs === null ? null : cpu.projectorMs / 1000, 1)} s (${fixed(cpu.projectorMs === null ? null : (100 * cpu.projectorMs) / r.replay.ms, 0)} % of one core), ` +
       `nats-server ${fixed(cpu.natsMs === null ? null : cpu.natsMs / 1000, 1)} s; stop after the replay (SIGTERM -> exit) ${int(r.replay.stopMs)} ms\n`,
+  );
+
+  const half2 = cmd.drains.length / 2;
+  console.log(
+    table([
+      ["replay of CI_EVENTS (the view)", "events/s", "s"],
+      ...cmd.drains.map((d, i) => [`bare ordered consumer, ${d.mode} (${i < half2 ? "before" : "after"})`, int(perSec(d.messages, d.wallMs)), fixed(d.wallMs / 1000)]),
+      [`replay command: POST /replay -> rebuilt view live (${cmd.state})`, int(commandRate), fixed(cmd.ms / 1000)],
+    ]),
+  );
+  console.log(
+    `\nreplay / bare raw drain of CI_EVENTS (mean of before and after, ${int(eventsRaw.mean)} msgs/s): ${fixed(ratio, 3)} (goal >= ${GOAL_REPLAY_RATIO}: ${verdict(met.replayRatio)}); ` +
+      `/ parse (${int(eventsParse.mean)}): ${fixed(commandRate / eventsParse.mean, 3)}; / decode (${int(eventsDecode.mean)}): ${fixed(commandRate / eventsDecode.mean, 3)}; ` +
+      `projector CPU ${fixed(cmd.cpuMs === null ? null : cmd.cpuMs / 1000, 1)} s; the API answered ${cmd.apiAnswers} list requests during it, failed ${cmd.apiFailures} (${verdict(met.apiDuringReplay)})\n`,
   );
 
   console.log(
@@ -199,6 +223,10 @@ export function printProjectorReport(r: ProjectorBench): void {
     replayLogsMs: r.replay.logsMs === null ? null : round(r.replay.logsMs),
     replayTimedOut: r.replay.timedOut,
     replayRatio: round(ratio, 3),
+    replayCommandMs: round(cmd.ms),
+    replayCommandEventsPerSec: round(commandRate),
+    bareRawEventsPerSec: round(eventsRaw.mean),
+    catchUpRatio: round(catchUpRatio, 3),
     replayRatioParse: round(projectorRate / parse.mean, 3),
     replayRatioEvents: round(eventsRatio, 3),
     replayRatioLogs: round(logsRatio, 3),

@@ -39,7 +39,8 @@ export function encodeEvent<T extends EventType>(event: Event<T>): Uint8Array {
 export function decodeEvent(body: Uint8Array): Event {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(body).toString("utf8"));
+    // A view of the same bytes, not a copy: a replay decodes every message of the stream.
+    parsed = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8"));
   } catch (cause) {
     throw new InvalidEventError("message body is not JSON", { cause });
   }

@@ -44,6 +44,9 @@ export type AppOptions = {
   replay?: Pick<ReplayJob, "start" | "status">;
 };
 
+/** Lists are sent as the JSON the view keeps (view-queries.ts). */
+const JSON_TYPE = "application/json; charset=utf-8";
+
 /** The header that tells which stream sequence an `asOf` answer reflects. */
 export const AS_OF_HEADER = "slipway-as-of-seq";
 
@@ -85,7 +88,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.get("/builds", async (request, reply) => {
     const q = parseBuildListQuery(request.query);
     if (!q.ok) return sendError(reply, 400, ApiErrorCode.BadRequest, q.message);
-    return read(reply, q.value.asOf, (view) => view.queries.listBuilds(q.value));
+    return reply.type(JSON_TYPE).send(read(reply, q.value.asOf, (view) => view.queries.listBuildsJson(q.value)));
   });
 
   app.get<{ Params: { id: string } }>("/builds/:id", async (request, reply) => {
@@ -113,7 +116,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.get("/deliveries", async (request, reply) => {
     const q = parseDeliveryListQuery(request.query);
     if (!q.ok) return sendError(reply, 400, ApiErrorCode.BadRequest, q.message);
-    return read(reply, q.value.asOf, (view) => view.queries.listDeliveries(q.value));
+    return reply.type(JSON_TYPE).send(read(reply, q.value.asOf, (view) => view.queries.listDeliveriesJson(q.value)));
   });
 
   app.get<{ Params: { id: string } }>("/deliveries/:id", async (request, reply) => {

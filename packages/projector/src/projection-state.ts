@@ -2,7 +2,7 @@ import type Database from "better-sqlite3";
 import { decodeEvent, encodeEvent, type Event } from "@slipway/events";
 import { applyEvent, evolve, type Change } from "./evolve.js";
 import { emptyModel, type BuildView, type DeliveryView, type ReadonlyModel } from "./read-model.js";
-import { MetaKey, openViewDb, RecordKind } from "./view-db.js";
+import { finishBulkLoad, MetaKey, openViewDb, RecordKind } from "./view-db.js";
 import { ViewQueries } from "./view-queries.js";
 import { ViewRecords } from "./view-records.js";
 
@@ -81,8 +81,8 @@ export class ProjectionState implements ReadModelAccessor {
    * Opens the view saved at `path`, or a new one counting in the stream created at
    * `streamCreated`. Throws `ViewFormatError` for a file of another layout version.
    */
-  static open(path: string, streamCreated: string | null): ProjectionState {
-    const db = openViewDb(path);
+  static open(path: string, streamCreated: string | null, options: { bulk?: boolean } = {}): ProjectionState {
+    const db = openViewDb(path, options);
     if (db === null) throw new ViewFormatError(`${path} is a view of another version`);
     const saved = readMeta(db, MetaKey.streamCreated);
     if (saved === undefined) {
@@ -182,10 +182,10 @@ export class ProjectionState implements ReadModelAccessor {
     return first === null ? this.applied : first - 1;
   }
 
-  /** Fresh planner statistics, e.g. after a replay filled the tables at once. */
-  analyze(): void {
+  /** Ends a bulk load (`open` with `bulk`): indexes, statistics, durable commits from here on. */
+  finishBulkLoad(): void {
     this.commit();
-    this.db.exec("ANALYZE");
+    finishBulkLoad(this.db);
   }
 
   /** Closes the file, dropping what was not committed. A second call does nothing. */

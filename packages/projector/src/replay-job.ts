@@ -91,7 +91,7 @@ export class ReplayJob {
     const { js, jsm, holder, logger } = this.o;
     const path = `${this.o.viewPath}.replay`;
     removeView(path);
-    const fresh = ProjectionState.open(path, holder.current.streamCreated);
+    const fresh = ProjectionState.open(path, holder.current.streamCreated, { bulk: true });
     let paused = false;
     const onProgress = (p: ReplayProgress) => {
       const seconds = (Date.now() - started) / 1000;
@@ -111,7 +111,7 @@ export class ReplayJob {
       const now = await jsm.streams.info(STREAM_EVENTS);
       const applied = this.current.applied;
       await replayStream({ js, state: fresh, to: now.state.last_seq, onProgress: (p) => onProgress({ ...p, applied: applied + p.applied, total: applied + p.total }), signal: this.abort.signal });
-      fresh.analyze();
+      fresh.finishBulkLoad();
       fresh.close();
 
       // One synchronous step: no request can read between the close and the open.

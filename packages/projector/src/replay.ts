@@ -45,7 +45,7 @@ const PULL_BATCH = 1000;
 export async function replayStream(o: ReplayOptions): Promise<ReplayResult> {
   const from = o.state.checkpoint() + 1;
   const total = Math.max(0, o.to - Math.max(from, o.first ?? 1) + 1);
-  const commitEvery = o.commitEvery ?? 5000;
+  const commitEvery = o.commitEvery ?? 20_000;
   let applied = 0;
   let stoppedBy: ReplayResult["stoppedBy"] = "sequence";
   const progress = () => o.onProgress?.({ applied, seq: o.state.checkpoint(), target: o.to, total });

@@ -2,8 +2,9 @@ import Database from "better-sqlite3";
 
 /**
  * The read model's home: one SQLite file (WAL, every commit synced). Builds and deliveries are
- * rows: the record as JSON (`doc`) plus the columns the API filters and orders on, each with an
- * index, so a query reads one page and never the whole model. `events` keeps every event folded
+ * rows: the record as JSON (`doc`; a build's list form, without its events, in `summary`) plus
+ * the columns the API filters and orders on, each with an index, so a query reads one page and
+ * never the whole model, and a page is the rows' JSON joined, never parsed. `events` keeps every event folded
  * in, as it came from the stream, with the record it changed (`kind`, `id`) and its time: the
  * records an "as of" answer must take back, and the events to fold them again up to that point.
  */
@@ -12,15 +13,34 @@ import Database from "better-sqlite3";
 export const VIEW_SCHEMA = 1;
 export const VIEW_FILE = "view.sqlite";
 
-const DDL = `
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+const TABLES = `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE builds (
   id TEXT PRIMARY KEY,
   t INTEGER NOT NULL,
   status TEXT NOT NULL,
   repo TEXT, branch TEXT, sha TEXT, delivery TEXT, image TEXT, dockerfile TEXT, digest TEXT,
+  doc TEXT NOT NULL,
+  summary TEXT NOT NULL
+);
+CREATE TABLE deliveries (
+  id TEXT PRIMARY KEY,
+  t INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  repo TEXT,
   doc TEXT NOT NULL
 );
+CREATE TABLE events (
+  seq INTEGER PRIMARY KEY,
+  t INTEGER NOT NULL,
+  kind INTEGER,
+  id TEXT,
+  data BLOB NOT NULL
+);
+`;
+
+
+/** Created after the rows in a bulk load (a replay): one sorted build per index beats keeping nine up to date. */
+const INDEXES = `
 CREATE INDEX builds_time ON builds (t, id);
 CREATE INDEX builds_status ON builds (status, t, id);
 CREATE INDEX builds_repo ON builds (repo, t, id);
@@ -30,36 +50,33 @@ CREATE INDEX builds_delivery ON builds (delivery, t, id);
 CREATE INDEX builds_image ON builds (image, t, id);
 CREATE INDEX builds_repo_dockerfile ON builds (repo, dockerfile, t, id);
 CREATE INDEX builds_digest ON builds (digest);
-CREATE TABLE deliveries (
-  id TEXT PRIMARY KEY,
-  t INTEGER NOT NULL,
-  status TEXT NOT NULL,
-  repo TEXT,
-  doc TEXT NOT NULL
-);
 CREATE INDEX deliveries_time ON deliveries (t, id);
 CREATE INDEX deliveries_status ON deliveries (status, t, id);
 CREATE INDEX deliveries_repo ON deliveries (repo, t, id);
-CREATE TABLE events (
-  seq INTEGER PRIMARY KEY,
-  t INTEGER NOT NULL,
-  kind INTEGER,
-  id TEXT,
-  data BLOB NOT NULL
-);
 CREATE INDEX events_time ON events (t);
 `;
 
-/** Opens (or creates) the view at `path` (":memory:" for tests); null when its layout is another version. */
-export function openViewDb(path: string): Database.Database | null {
+/**
+ * Opens (or creates) the view at `path` (":memory:" for tests); null when its layout is another
+ * version. `bulk` (a new file only) makes it for a one-off load: no indexes yet and no journal or
+ * syncs (the file is discarded if the load does not end), until `finishBulkLoad`.
+ */
+export function openViewDb(path: string, options: { bulk?: boolean } = {}): Database.Database | null {
   const db = new Database(path);
   try {
-    db.pragma("journal_mode = WAL");
-    // Durable at every commit: a checkpoint on disk is what the projector acks against.
-    db.pragma("synchronous = FULL");
     const version = db.pragma("user_version", { simple: true }) as number;
+    if (options.bulk && version !== 0) throw new Error(`${path} exists: a bulk load needs a new file`);
+    if (options.bulk) {
+      db.pragma("journal_mode = OFF");
+      db.pragma("synchronous = OFF");
+    } else {
+      db.pragma("journal_mode = WAL");
+      // Durable at every commit: a checkpoint on disk is what the projector acks against.
+      db.pragma("synchronous = FULL");
+    }
     if (version === 0) {
-      db.exec(DDL);
+      db.exec(TABLES);
+      if (!options.bulk) db.exec(INDEXES);
       db.pragma(`user_version = ${VIEW_SCHEMA}`);
     } else if (version !== VIEW_SCHEMA) {
       db.close();
@@ -70,6 +87,14 @@ export function openViewDb(path: string): Database.Database | null {
     db.close();
     throw err;
   }
+}
+
+/** Ends a bulk load: the indexes, the planner's statistics, then the journal and syncs of a live view. */
+export function finishBulkLoad(db: Database.Database): void {
+  db.exec(INDEXES);
+  db.exec("ANALYZE");
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = FULL");
 }
 
 /** Which record an event changed (`events.kind`). */

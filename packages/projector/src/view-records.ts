@@ -1,17 +1,21 @@
 import type Database from "better-sqlite3";
 import { recordKey } from "./record-key.js";
 import type { BuildView, DeliveryView } from "./read-model.js";
+import { toSummary } from "./view-queries.js";
 import { RecordKind } from "./view-db.js";
 
 /** A record's row: its JSON and the columns the indexes read. */
-type BuildRow = { id: string; t: number; status: string; repo: string | null; branch: string | null; sha: string | null; delivery: string | null; image: string | null; dockerfile: string | null; digest: string | null; doc: string };
+type BuildRow = { id: string; t: number; status: string; repo: string | null; branch: string | null; sha: string | null; delivery: string | null; image: string | null; dockerfile: string | null; digest: string | null; doc: string; summary: string };
 type DeliveryRow = { id: string; t: number; status: string; repo: string | null; doc: string };
 
 // Empty strings are "not known yet" (a build seen before its BuildQueued): stored as NULL, never
 // matched by a filter (an empty filter value is refused).
 const known = (value: string | null): string | null => (value === "" || value === null ? null : value);
 
-function buildRow(b: BuildView, doc: string): BuildRow {
+/** A build's row; its JSON is made once: the summary, then the record as the summary plus its events. */
+function buildRow(b: BuildView): BuildRow {
+  const summary = JSON.stringify(toSummary(b));
+  const doc = `${summary.slice(0, -1)},"events":${JSON.stringify(b.events)}}`;
   return {
     id: b.id,
     t: recordKey(b.queuedAt, b.id).t,
@@ -24,6 +28,7 @@ function buildRow(b: BuildView, doc: string): BuildRow {
     dockerfile: known(b.dockerfile),
     digest: known(b.digest),
     doc,
+    summary,
   };
 }
 
@@ -31,12 +36,14 @@ function deliveryRow(d: DeliveryView, doc: string): DeliveryRow {
   return { id: d.deliveryId, t: recordKey(d.receivedAt, d.deliveryId).t, status: d.status, repo: known(d.repo), doc };
 }
 
-/** Whether two rows differ in an indexed column other than `status` (`doc` is not compared). */
-function keysChanged<R extends { status: string; doc: string }>(a: R, b: R): boolean {
-  for (const k of Object.keys(a) as (keyof R)[]) {
-    if (k !== "status" && k !== "doc" && a[k] !== b[k]) return true;
-  }
-  return false;
+/** Whether a build moved in an index other than the status one (`updateBuildStatus` then does not do). */
+function buildKeysChanged(a: BuildView, b: BuildView): boolean {
+  return a.queuedAt !== b.queuedAt || a.repo !== b.repo || a.branch !== b.branch || a.sha !== b.sha || a.deliveryId !== b.deliveryId || a.image !== b.image || a.dockerfile !== b.dockerfile || a.digest !== b.digest;
+}
+
+/** Whether a delivery moved in an index other than the status one. */
+function deliveryKeysChanged(a: DeliveryView, b: DeliveryView): boolean {
+  return a.receivedAt !== b.receivedAt || a.repo !== b.repo;
 }
 
 /**
@@ -51,10 +58,10 @@ export class ViewRecords {
     this.s = {
       build: db.prepare<[string], { doc: string }>("SELECT doc FROM builds WHERE id = ?"),
       delivery: db.prepare<[string], { doc: string }>("SELECT doc FROM deliveries WHERE id = ?"),
-      insertBuild: db.prepare<BuildRow>("INSERT INTO builds (id, t, status, repo, branch, sha, delivery, image, dockerfile, digest, doc) VALUES (@id, @t, @status, @repo, @branch, @sha, @delivery, @image, @dockerfile, @digest, @doc)"),
-      updateBuild: db.prepare<BuildRow>("UPDATE builds SET t = @t, status = @status, repo = @repo, branch = @branch, sha = @sha, delivery = @delivery, image = @image, dockerfile = @dockerfile, digest = @digest, doc = @doc WHERE id = @id"),
+      insertBuild: db.prepare<BuildRow>("INSERT INTO builds (id, t, status, repo, branch, sha, delivery, image, dockerfile, digest, doc, summary) VALUES (@id, @t, @status, @repo, @branch, @sha, @delivery, @image, @dockerfile, @digest, @doc, @summary)"),
+      updateBuild: db.prepare<BuildRow>("UPDATE builds SET t = @t, status = @status, repo = @repo, branch = @branch, sha = @sha, delivery = @delivery, image = @image, dockerfile = @dockerfile, digest = @digest, doc = @doc, summary = @summary WHERE id = @id"),
       // Only the columns that change as a build runs: SQLite then leaves the other indexes alone.
-      updateBuildStatus: db.prepare<[string, string, string]>("UPDATE builds SET status = ?, doc = ? WHERE id = ?"),
+      updateBuildStatus: db.prepare<[string, string, string, string]>("UPDATE builds SET status = ?, doc = ?, summary = ? WHERE id = ?"),
       deleteBuild: db.prepare<[string]>("DELETE FROM builds WHERE id = ?"),
       insertDelivery: db.prepare<DeliveryRow>("INSERT INTO deliveries (id, t, status, repo, doc) VALUES (@id, @t, @status, @repo, @doc)"),
       updateDelivery: db.prepare<DeliveryRow>("UPDATE deliveries SET t = @t, status = @status, repo = @repo, doc = @doc WHERE id = @id"),
@@ -77,16 +84,16 @@ export class ViewRecords {
 
   /** Writes `next` over the row that holds `stored` (undefined: there is none). */
   writeBuild(next: BuildView, stored: BuildView | undefined): void {
-    const row = buildRow(next, JSON.stringify(next));
+    const row = buildRow(next);
     if (stored === undefined) this.s.insertBuild.run(row);
-    else if (keysChanged(row, buildRow(stored, ""))) this.s.updateBuild.run(row);
-    else this.s.updateBuildStatus.run(row.status, row.doc, row.id);
+    else if (buildKeysChanged(next, stored)) this.s.updateBuild.run(row);
+    else this.s.updateBuildStatus.run(row.status, row.doc, row.summary, row.id);
   }
 
   writeDelivery(next: DeliveryView, stored: DeliveryView | undefined): void {
     const row = deliveryRow(next, JSON.stringify(next));
     if (stored === undefined) this.s.insertDelivery.run(row);
-    else if (keysChanged(row, deliveryRow(stored, ""))) this.s.updateDelivery.run(row);
+    else if (deliveryKeysChanged(next, stored)) this.s.updateDelivery.run(row);
     else this.s.updateDeliveryStatus.run(row.status, row.doc, row.id);
   }
 

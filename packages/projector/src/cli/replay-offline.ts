@@ -30,7 +30,7 @@ export async function replayIntoFolder(o: OfflineReplayOptions): Promise<number>
     const jsm = await jetstreamManager(nc);
     const info = await jsm.streams.info(STREAM_EVENTS);
     mkdirSync(dir, { recursive: true });
-    state = ProjectionState.open(path, info.created);
+    state = ProjectionState.open(path, info.created, { bulk: true });
     const to = o.to !== null && "seq" in o.to ? Math.min(o.to.seq, info.state.last_seq) : info.state.last_seq;
     const untilTimeMs = o.to !== null && "timeMs" in o.to ? o.to.timeMs : undefined;
     const display = progressDisplay(process.stderr, "replay");
@@ -48,7 +48,7 @@ export async function replayIntoFolder(o: OfflineReplayOptions): Promise<number>
       },
     });
     display.stop();
-    state.analyze();
+    state.finishBulkLoad();
     const builds = state.read((v) => v.queries.countBuilds());
     const outcome = { dir, file: path, checkpoint: result.checkpoint, applied: result.applied, builds, stoppedBy: result.stoppedBy, seconds: (Date.now() - began) / 1000 };
     if (o.json) process.stdout.write(`${JSON.stringify(outcome)}\n`);
