@@ -16,9 +16,10 @@
  *    both durables have nothing pending or unacked, vs bare consumers draining both streams at once.
  * 2. Restart-to-ready: SIGTERM, start again on the same state folder: spawn -> `ready` line ->
  *    `/readyz` 200 -> `GET /builds` 200. Goal (median of `--restarts`): < 1 s.
- * 3. `GET /builds`, sequential requests on one kept-alive connection: unfiltered, by repo, by repo
- *    and status, by status, by branch, and `asOf` one hour back (a filter the API does not have
- *    is reported as such). Goal: p99 < 10 ms for every supported filter.
+ * 3. `GET /builds`, sequential requests on one kept-alive connection from a small process of its
+ *    own (lib/query-runner.ts: the bench's heap holds the whole history, and its collector would
+ *    time itself): unfiltered, by repo, by repo and status, by status, by branch, and `asOf` one
+ *    hour back. Goal: p99 < 10 ms for every filter.
  * 4. The projector's memory (VmRSS every `--sample-ms` during the replay, VmHWM, settled after it,
  *    and after a restart) and its state folder on disk.
  */
@@ -42,6 +43,7 @@ import { publishHistory } from "./lib/publish-history.js";
 import { GOAL_QUERY_P99_MS, printProjectorReport, staleBuild, type ProjectorBench } from "./lib/projector-report.js";
 import { queryCases, runQuery } from "./lib/projector-queries.js";
 import { startProjector, timeToServing, waitCaughtUp, type RestartTiming, type StartedProjector } from "./lib/projector-run.js";
+import { timeGetsApart } from "./lib/query-runner.js";
 import { runReplayCommand } from "./lib/replay-command.js";
 import { readMemory, sampleMemory } from "./lib/rss.js";
 
@@ -301,7 +303,8 @@ async function main(): Promise<void> {
     const queries = [];
     try {
       for (const c of cases) {
-        const q = await runQuery(client, c, { requests: opts.requests, warmup: opts.warmup, maxMs: opts.queryMs, slowMs: GOAL_QUERY_P99_MS });
+        const time = (path: string) => timeGetsApart({ url: restarted.url, token, path, requests: opts.requests, warmup: opts.warmup, maxMs: opts.queryMs });
+        const q = await runQuery(client, c, { slowMs: GOAL_QUERY_P99_MS, time });
         log(`  GET ${c.path}: ${q.supported === "yes" ? `p50 ${q.p50Ms.toFixed(2)} ms, p99 ${q.p99Ms.toFixed(2)} ms over ${q.requests}` : q.supported}`);
         queries.push(q);
       }

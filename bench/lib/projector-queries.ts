@@ -5,7 +5,7 @@
  * builds the filter should have excluded means the parameter was ignored.
  */
 import { quantile } from "./report.js";
-import { timeGets, type HttpClient } from "./http-get.js";
+import type { HttpClient, Series } from "./http-get.js";
 
 /** A build in `GET /builds`, as far as the bench reads it. */
 type Listed = { id: string; repo: string; status: string; branch: string | null; queuedAt: string };
@@ -61,8 +61,11 @@ function errorMessage(body: string): string {
   return body.slice(0, 120);
 }
 
-/** One probe request first: a refused or ignored parameter is not timed (its timing would be another query's). */
-export async function runQuery(client: HttpClient, c: QueryCase, o: { requests: number; warmup: number; maxMs: number; slowMs: number }): Promise<QueryResult> {
+/**
+ * One probe request first: a refused or ignored parameter is not timed (its timing would be
+ * another query's). `time` runs the timed series (`timeGetsApart`: in a process of its own).
+ */
+export async function runQuery(client: HttpClient, c: QueryCase, o: { slowMs: number; time: (path: string) => Promise<Series> }): Promise<QueryResult> {
   const probe = await client.get(c.path);
   const base = { label: c.label, path: c.path, goal: c.goal, expected: c.expected };
   const none = { requests: 0, p50Ms: NaN, p99Ms: NaN, maxMs: NaN, slow: 0, statuses: { [probe.status]: 1 } };
@@ -74,7 +77,7 @@ export async function runQuery(client: HttpClient, c: QueryCase, o: { requests: 
   const listed = listedOf(probe.body);
   if (listed === null) throw new Error(`GET ${c.path}: no builds list in ${probe.body.slice(0, 300)}`);
   if (!listed.every(c.accepts)) return { ...base, ...none, supported: "ignored", listed: listed.length, bytes: probe.body.length };
-  const series = await timeGets(client, c.path, o.requests, o.warmup, o.maxMs);
+  const series = await o.time(c.path);
   if (Object.keys(series.statuses).some((s) => s !== "200")) throw new Error(`GET ${c.path}: answers ${JSON.stringify(series.statuses)}`);
   return {
     ...base,
