@@ -12,3 +12,7 @@ export type { Provenance, ProvenanceEntry } from "./provenance.js";
 export { parseBuildListQuery, parseDeliveryListQuery, parseRepoQuery, parseAsOf, DEFAULT_LIMIT, MAX_LIMIT, type ListQuery } from "./list-query.js";
 export { NothingRanReason, type DeliveryDetail } from "./delivery-detail.js";
 export { startProjector, type RunningProjector } from "./service.js";
+export { replayLive, type LiveReplayOptions } from "./cli/replay-live.js";
+export { replayIntoFolder, type OfflineReplayOptions } from "./cli/replay-offline.js";
+export { UsageError } from "./cli/usage-error.js";
+export type { ReplayStatus } from "./replay-job.js";
