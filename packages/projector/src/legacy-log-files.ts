@@ -1,27 +1,32 @@
-import { copyFile, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { attemptPath } from "./log-writer.js";
 import { isNoEntry } from "./files.js";
 
 /** `<buildId>.log.attempt`, as versions before the state folder kept it next to the log. */
 const LEGACY_ATTEMPT = /^([A-Za-z0-9_-]{1,64})\.log\.attempt$/;
+/** In the attempts folder once the logs folder was cleaned up. */
+export const LEGACY_DONE = ".legacy-log-files-moved";
 /** A temp file of its atomic write, left by a crash. */
 const LEGACY_TEMP = /^[A-Za-z0-9_-]{1,64}\.log\.attempt\.\d+\.tmp$/;
 
 /**
  * Moves the log writer's bookkeeping that older versions kept in the logs folder
  * (`<buildId>.log.attempt`) into `attemptsDir`, and deletes their temp files, so the logs folder
- * holds only `<buildId>.log` (the seed's layout). Runs at start, before any chunk is written; a
- * second run finds nothing. Other files are left alone. A file already in `attemptsDir` is newer
+ * holds only `<buildId>.log` (the seed's layout). Runs at start, before any chunk is written; once
+ * it went through, a marker in `attemptsDir` makes later starts skip it. Other files are left alone. A file already in `attemptsDir` is newer
  * than the old one and is kept.
  */
 export async function moveLegacyLogFiles(logsDir: string, attemptsDir: string): Promise<{ moved: number; removed: number }> {
+  // Once done, never again: listing a logs folder of 100,000 builds would slow every start.
+  const marker = join(attemptsDir, LEGACY_DONE);
+  if (await exists(marker)) return { moved: 0, removed: 0 };
   let names: string[];
   try {
     names = await readdir(logsDir);
   } catch (err) {
-    if (isNoEntry(err)) return { moved: 0, removed: 0 };
-    throw err;
+    if (!isNoEntry(err)) throw err;
+    names = [];
   }
   let moved = 0;
   let removed = 0;
@@ -36,6 +41,8 @@ export async function moveLegacyLogFiles(logsDir: string, attemptsDir: string): 
       removed++;
     }
   }
+  await mkdir(attemptsDir, { recursive: true });
+  await writeFile(marker, "the logs folder holds no bookkeeping of older versions any more\n");
   return { moved, removed };
 }
 

@@ -1,5 +1,5 @@
 import { constants } from "node:fs";
-import { mkdir, open, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, rename, writeFile, type FileHandle } from "node:fs/promises";
 import { join, resolve, sep } from "node:path";
 import type { Consumer } from "@nats-io/jetstream";
 import { consumeEvents, EventType, type BuildLogChunk, type ConsumeLoop, type EventLogger } from "@slipway/events";
@@ -38,36 +38,67 @@ export class LogWriter {
   private readonly owners = new Map<string, number>();
   /** Builds whose file was written since it was last synced, with the time of the last write. */
   private readonly unsynced = new Map<string, number>();
+  /** Open files, least recently written first: a build's chunks come close together. */
+  private readonly files = new Map<string, FileHandle>();
+  private dirsMade = false;
 
   constructor(
     readonly dir: string,
     readonly attemptsDir: string,
     private readonly now: () => number = Date.now,
+    private readonly maxOpenFiles = 64,
   ) {}
 
   async write(chunk: BuildLogChunk): Promise<"written" | "stale"> {
     const path = logPath(this.dir, chunk.buildId);
     if (path === null) throw new Error(`unsafe build id ${JSON.stringify(chunk.buildId)}`);
-    await mkdir(this.dir, { recursive: true });
+    if (!this.dirsMade) {
+      await mkdir(this.dir, { recursive: true });
+      await mkdir(this.attemptsDir, { recursive: true });
+      this.dirsMade = true;
+    }
     const owner = await this.owner(chunk.buildId);
     if (chunk.attempt < owner) return "stale";
     if (chunk.attempt > owner) {
       // Truncate first, then record the owner: a crash in between redoes both on redelivery.
+      await this.closeFile(chunk.buildId);
       await writeFile(path, "");
-      await mkdir(this.attemptsDir, { recursive: true });
       await writeAtomically(attemptPath(this.attemptsDir, chunk.buildId), String(chunk.attempt));
       this.owners.set(chunk.buildId, chunk.attempt);
     }
-    const file = await open(path, constants.O_RDWR | constants.O_CREAT, 0o644);
-    try {
-      const bytes = Buffer.from(chunk.text, "utf8");
-      await file.write(bytes, 0, bytes.length, chunk.offset);
-    } finally {
-      await file.close();
-    }
+    const file = await this.file(chunk.buildId, path);
+    const bytes = Buffer.from(chunk.text, "utf8");
+    await file.write(bytes, 0, bytes.length, chunk.offset);
     // After the write: a sync that began before it is no reason to forget it.
     this.unsynced.set(chunk.buildId, this.now());
     return "written";
+  }
+
+  /** Closes every open file (they are not synced: `sync` does that). */
+  async close(): Promise<void> {
+    for (const buildId of [...this.files.keys()]) await this.closeFile(buildId);
+  }
+
+  /** The build's open file, opened (and the oldest closed) when it is not. */
+  private async file(buildId: string, path: string): Promise<FileHandle> {
+    let file = this.files.get(buildId);
+    if (file !== undefined) {
+      // Most recently written last: the Map keeps insertion order.
+      this.files.delete(buildId);
+    } else {
+      file = await open(path, constants.O_RDWR | constants.O_CREAT, 0o644);
+      const oldest = this.files.keys().next();
+      if (!oldest.done && this.files.size >= this.maxOpenFiles) await this.closeFile(oldest.value);
+    }
+    this.files.set(buildId, file);
+    return file;
+  }
+
+  private async closeFile(buildId: string): Promise<void> {
+    const file = this.files.get(buildId);
+    if (file === undefined) return;
+    this.files.delete(buildId);
+    await file.close();
   }
 
   /** Builds written since their last sync, with the time of their last write. */
@@ -80,6 +111,11 @@ export class LogWriter {
     const path = logPath(this.dir, buildId);
     if (path === null || !this.unsynced.delete(buildId)) return;
     try {
+      const cached = this.files.get(buildId);
+      if (cached !== undefined) {
+        await cached.sync();
+        return;
+      }
       const file = await open(path, "r+");
       try {
         await file.sync();
@@ -118,8 +154,8 @@ async function writeAtomically(path: string, text: string): Promise<void> {
 }
 
 /**
- * Consumes CI_LOGS into log files, one chunk at a time, acking each once written (the shared
- * consume loop: an invalid message is logged and acked away).
+ * Consumes CI_LOGS into log files, chunk by chunk in stream order, acking each once written (the
+ * shared consume loop: an invalid message is logged and acked away).
  */
 export function startLogProjection(consumer: Consumer, writer: LogWriter, logger: EventLogger, maxDeliver: number): ConsumeLoop {
   return consumeEvents(
@@ -129,6 +165,8 @@ export function startLogProjection(consumer: Consumer, writer: LogWriter, logger
       const result = await writer.write(event.data);
       if (result === "stale") logger.warn({ buildId: event.data.buildId, attempt: event.data.attempt }, "log chunk of an older attempt dropped");
     },
-    { logger, maxDeliver },
+    // A chunk is written at its offset: a redelivery (a lost ack, a crash) writes the same bytes
+    // again, so acks need no confirmation and many chunks come per pull.
+    { logger, maxDeliver, pull: 500, confirmAcks: false },
   );
 }

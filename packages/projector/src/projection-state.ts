@@ -55,6 +55,7 @@ export class ProjectionState implements ReadModelAccessor {
   private applied: number;
   private committed: number;
   private commits = 0;
+  private firstAfterTime: Database.Statement<[number], { seq: number | null }> | undefined;
   /** evolve's view of the model: the records in memory, else their rows. */
   private readonly model: ReadonlyModel;
 
@@ -67,7 +68,6 @@ export class ProjectionState implements ReadModelAccessor {
     this.s = {
       setMeta: db.prepare<[string, string]>("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
       changedAfter: db.prepare<[number], { kind: RecordKind; id: string }>("SELECT DISTINCT kind, id FROM events WHERE seq > ? AND kind IS NOT NULL"),
-      firstAfterTime: db.prepare<[number], { seq: number | null }>("SELECT min(seq) AS seq FROM events WHERE t > ?"),
     };
     this.applied = Number(readMeta(db, MetaKey.checkpoint) ?? 0);
     this.committed = this.applied;
@@ -178,7 +178,10 @@ export class ProjectionState implements ReadModelAccessor {
 
   sequenceAt(timeMs: number): number {
     this.writeChanged();
-    const first = this.s.firstAfterTime.get(timeMs)?.seq ?? null;
+    // By the time index (prepared on first use: a bulk load has no indexes yet); left to itself,
+    // the planner walks the table in sequence order from the start.
+    this.firstAfterTime ??= this.db.prepare<[number], { seq: number | null }>("SELECT min(seq) AS seq FROM events INDEXED BY events_time WHERE t > ?");
+    const first = this.firstAfterTime.get(timeMs)?.seq ?? null;
     return first === null ? this.applied : first - 1;
   }
 

@@ -29,7 +29,11 @@ test("legacy log files - attempt files move to the state folder; the logs folder
     assert.equal((await readdir(logs)).sort(), ["README.txt", `${A}.log`, `${B}.log`]);
     assert.is(await readFile(attemptPath(attempts, A), "utf8"), "2");
     assert.is(await readFile(attemptPath(attempts, B), "utf8"), "5");
-    assert.equal(await moveLegacyLogFiles(logs, attempts), { moved: 0, removed: 0 }, "a second run finds nothing");
+    // Done once: a later start does not even list the logs folder (a stray file stays where it is).
+    await writeFile(join(logs, `${A}.log.attempt`), "9");
+    assert.equal(await moveLegacyLogFiles(logs, attempts), { moved: 0, removed: 0 }, "a second run skips the folder");
+    assert.ok((await readdir(logs)).includes(`${A}.log.attempt`));
+    await rm(join(logs, `${A}.log.attempt`));
     assert.equal(await moveLegacyLogFiles(join(dir, "missing"), attempts), { moved: 0, removed: 0 });
 
     // The writer reads the moved owner: a late chunk of attempt 1 is still dropped.

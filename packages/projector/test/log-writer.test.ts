@@ -79,6 +79,22 @@ test("log writer - remembers what it wrote until it is synced", () =>
     assert.equal(w.unsyncedBuilds(), []);
   }));
 
+test("log writer - keeps a few files open: many builds interleaved, evicted and reopened, all complete", () =>
+  withDir(async (dir) => {
+    const w = new LogWriter(join(dir, "logs"), join(dir, "state", "log-attempts"), Date.now, 3);
+    const ids = Array.from({ length: 10 }, (_, i) => `b00000000000000${i}`);
+    for (let line = 0; line < 5; line++) {
+      for (const buildId of ids) await w.write({ buildId, attempt: 1, seq: line, offset: line * 7, text: `line ${line}\n` });
+    }
+    // A newer attempt of one build while its file is open: restarted, not appended to.
+    await w.write({ buildId: ids[9]!, attempt: 2, seq: 0, offset: 0, text: "again\n" });
+    for (const buildId of ids) await w.sync(buildId);
+    await w.close();
+    const expected = Array.from({ length: 5 }, (_, line) => `line ${line}\n`).join("");
+    for (const buildId of ids.slice(0, 9)) assert.is(await readFile(join(dir, "logs", `${buildId}.log`), "utf8"), expected, buildId);
+    assert.is(await readFile(join(dir, "logs", `${ids[9]}.log`), "utf8"), "again\n");
+  }));
+
 test("log writer - file names never leave the logs dir", () => {
   assert.is(logPath("/srv/logs", "../etc"), null);
   assert.is(logPath("/srv/logs", "a/b"), null);
