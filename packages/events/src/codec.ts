@@ -11,8 +11,18 @@ if (!FormatRegistry.Has("date-time")) {
 }
 
 // Compiled once: checking is the largest cost of a replay, and compiled checks are ~10x faster.
-const envelopeCheck = TypeCompiler.Compile(EnvelopeHeader);
-const dataChecks = new Map<string, TypeCheck<TSchema>>(Object.entries(catalog).map(([type, e]) => [type, TypeCompiler.Compile(e.schema)]));
+// Each on its first use, not at import: compiling them all would slow every service's start.
+let envelope: TypeCheck<typeof EnvelopeHeader> | undefined;
+const envelopeCheck = () => (envelope ??= TypeCompiler.Compile(EnvelopeHeader));
+const dataChecks = new Map<string, TypeCheck<TSchema>>();
+function dataCheck(type: EventType): TypeCheck<TSchema> {
+  let check = dataChecks.get(type);
+  if (check === undefined) {
+    check = TypeCompiler.Compile(catalog[type].schema);
+    dataChecks.set(type, check);
+  }
+  return check;
+}
 
 function firstError(schema: Parameters<typeof Value.Errors>[0], value: unknown): string {
   const e = Value.Errors(schema, value).First();
@@ -22,7 +32,7 @@ function firstError(schema: Parameters<typeof Value.Errors>[0], value: unknown):
 /** Builds a validated event; throws `InvalidEventError` on data that does not match the schema. */
 export function createEvent<T extends EventType>(type: T, data: EventData<T>, links: EventLinks, now = new Date()): Event<T> {
   const { schema, version } = catalog[type];
-  if (!dataChecks.get(type)!.Check(data)) {
+  if (!dataCheck(type).Check(data)) {
     throw new InvalidEventError(`${type} refused: ${firstError(schema, data)}`);
   }
   return { type, version, id: links.id, time: now.toISOString(), correlationId: links.correlationId, causationId: links.causationId, data } as Event<T>;
@@ -44,7 +54,7 @@ export function decodeEvent(body: Uint8Array): Event {
   } catch (cause) {
     throw new InvalidEventError("message body is not JSON", { cause });
   }
-  if (!envelopeCheck.Check(parsed)) {
+  if (!envelopeCheck().Check(parsed)) {
     throw new InvalidEventError(`bad envelope: ${firstError(EnvelopeHeader, parsed)}`);
   }
   const { type, version, data } = parsed;
@@ -54,7 +64,7 @@ export function decodeEvent(body: Uint8Array): Event {
     throw new UnsupportedVersionError(`${type} v${version} is newer than the v${entry.version} this service knows`);
   }
   // Older versions would be upcast here; v1 is the first, so there is nothing to lift yet.
-  if (!dataChecks.get(type)!.Check(data)) {
+  if (!dataCheck(type).Check(data)) {
     throw new InvalidEventError(`${type} v${version}: ${firstError(entry.schema, data)}`);
   }
   return parsed as Event;
