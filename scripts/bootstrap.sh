@@ -36,6 +36,9 @@ if [ "${SLIPWAY_BOOTSTRAP_TEST_TOOLS:-}" = "1" ] && ! [ -x /usr/sbin/sshd ]; the
   missing+=(openssh-server)
   no_system_sshd=1
 fi
+# npm test only: the dashboard's browser test drives Debian's headless Chromium (playwright-core never
+# downloads one); a font, so that its screenshots show text (no recommends are installed).
+if [ "${SLIPWAY_BOOTSTRAP_TEST_TOOLS:-}" = "1" ] && ! [ -x /usr/bin/chromium ]; then missing+=(chromium fonts-liberation); fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
   command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get: install them by hand"
@@ -85,4 +88,16 @@ else
 fi
 say "building (tsc -b)"
 pnpm run --silent build
+
+# `slipway` on PATH. The link points at the package's own bin script, not at
+# node_modules/.bin/slipway: pnpm's shim finds its target relative to where it is called from,
+# which a link elsewhere breaks. Never fatal: `npx slipway` works from the checkout anyway.
+cli_bin="$ROOT/packages/cli/bin/slipway.js"
+if [ -w /usr/local/bin ] && ln -sf "$cli_bin" /usr/local/bin/slipway 2>/dev/null; then
+  say "slipway command linked: /usr/local/bin/slipway"
+elif [ -n "$SUDO" ] && $SUDO -n ln -sf "$cli_bin" /usr/local/bin/slipway 2>/dev/null; then
+  say "slipway command linked with sudo: /usr/local/bin/slipway"
+else
+  say "could not link /usr/local/bin/slipway; run the command line as: npx slipway --help (from $ROOT)"
+fi
 say "ready"

@@ -75,7 +75,8 @@ export function statusFor(event: StatusEvent, queued: BuildQueued, options: Stat
     state,
     context: statusContext(queued, options),
     description: oneLine(description),
-    targetUrl: options.publicUrl === null ? null : `${options.publicUrl}/builds/${encodeURIComponent(queued.buildId)}`,
+    // The dashboard's build page (the projector serves it at `/`; `/builds/<id>` is the JSON).
+    targetUrl: options.publicUrl === null ? null : `${options.publicUrl}/#/builds/${encodeURIComponent(queued.buildId)}`,
   });
   const build = `Build #${queued.buildNumber}`;
   switch (event.type) {

@@ -117,7 +117,7 @@ test("github-status - pending, pending, success for a pushed build; 5xx retried 
   for (const post of posts) {
     assert.is(post.path, `/api/v3/repos/acme/shop/statuses/${a.sha}`);
     assert.is(post.authorization, `token ${TOKEN}`);
-    assert.equal(post.body, { state: "pending", context: "slipway/Dockerfile", description: "Build #3 queued", target_url: `${PUBLIC_URL}/builds/${a.buildId}` });
+    assert.equal(post.body, { state: "pending", context: "slipway/Dockerfile", description: "Build #3 queued", target_url: `${PUBLIC_URL}/#/builds/${a.buildId}` });
   }
 
   await publish("BuildStarted", { buildId: a.buildId, builder: "host:1", attempt: 1 });
@@ -127,7 +127,7 @@ test("github-status - pending, pending, success for a pushed build; 5xx retried 
   assert.equal(shown(a.sha, "slipway/Dockerfile"), ["pending Build #3 queued", "pending Build #3 building", "success Build #3 pushed shop sha256:555555555555"]);
   assert.equal(
     github.statuses(a.sha).map((s) => s.target_url),
-    Array.from({ length: 3 }, () => `${PUBLIC_URL}/builds/${a.buildId}`),
+    Array.from({ length: 3 }, () => `${PUBLIC_URL}/#/builds/${a.buildId}`),
   );
   assert.is(requestsFor(a.sha).filter((r) => r.answered === 201).length, 3, "one accepted POST per status");
 });
@@ -146,7 +146,7 @@ test("github-status - one context per Dockerfile: a failure with its stage and r
   assert.match(statuses[1] ?? "", /^failure Build #3 failed at build: step #4 \[2\/2\] RUN make test failed: process "\/bin\/sh -c make test"/);
   const failure = need().github.statuses(a.sha).find((s) => s.state === "failure");
   assert.ok(failure?.description && failure.description.length <= 140);
-  assert.is(failure?.target_url, `${PUBLIC_URL}/builds/${test_.buildId}`);
+  assert.is(failure?.target_url, `${PUBLIC_URL}/#/builds/${test_.buildId}`);
   assert.equal(shown(a.sha, "slipway/Dockerfile"), ["pending Build #3 queued"], "the other Dockerfile's context is its own");
 });
 

@@ -29,7 +29,7 @@ const cases: [string, StatusEvent, Omit<CommitStatus, "context" | "targetUrl">][
 ];
 for (const [what, ev, expected] of cases) {
   test(`status - ${what}`, () => {
-    assert.equal(statusFor(ev, queued(BUILD), options), { ...expected, context: "slipway/Dockerfile_test", targetUrl: `http://ci.example.com:5000/builds/${BUILD}` });
+    assert.equal(statusFor(ev, queued(BUILD), options), { ...expected, context: "slipway/Dockerfile_test", targetUrl: `http://ci.example.com:5000/#/builds/${BUILD}` });
   });
 }
 

@@ -12,6 +12,9 @@ import type { Readiness } from "./readiness.js";
 import { readyzRoute } from "./readyz-route.js";
 import { sseRoutes, type SseRoutesOptions } from "./sse-routes.js";
 import { isNoEntry } from "./files.js";
+import { controlForward, FORWARDED_ROUTES, type ControlForwardOptions } from "./control-forward.js";
+import { DASHBOARD_ROUTES, dashboardRoutes, type DashboardRoutesOptions } from "./dashboard-routes.js";
+import { parseByteRange } from "./log-range.js";
 
 /** Stable error codes of the HTTP API; the body is always `{ error: { code, message } }`. */
 export const ApiErrorCode = {
@@ -21,9 +24,11 @@ export const ApiErrorCode = {
   ImageNotFound: "IMAGE_NOT_FOUND",
   ReplayRunning: "REPLAY_RUNNING",
   LogNotFound: "LOG_NOT_FOUND",
+  RangeNotSatisfiable: "RANGE_NOT_SATISFIABLE",
   NotFound: "NOT_FOUND",
   Unauthorized: "UNAUTHORIZED",
   Internal: "INTERNAL",
+  IngressUnavailable: "INGRESS_UNAVAILABLE",
 } as const;
 export type ApiErrorCode = (typeof ApiErrorCode)[keyof typeof ApiErrorCode];
 
@@ -42,6 +47,10 @@ export type AppOptions = {
   eventAt?: EventAt;
   /** Rebuilds the view from the stream (`POST /replay`, `GET /replay`); omitted = no such routes. */
   replay?: Pick<ReplayJob, "start" | "status">;
+  /** The web dashboard (`GET /`, `/assets/*`), open without the token; omitted = none (tests). */
+  dashboard?: DashboardRoutesOptions;
+  /** Forwards the build control API (`POST /builds`, retry, cancel) to ingress; omitted = none (tests). */
+  control?: ControlForwardOptions;
 };
 
 /** Lists are sent as the JSON the view keeps (view-queries.ts). */
@@ -68,7 +77,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const app = Fastify({ loggerInstance: options.logger, logController: new LogController({ disableRequestLogging: true }) });
   // First, so that it covers every route registered after it, plugins and 404s included.
   if (options.apiToken) {
-    app.addHook("onRequest", bearerAuth({ token: options.apiToken, open: OPEN_ROUTES, refuse: (reply: FastifyReply, message) => sendError(reply, 401, ApiErrorCode.Unauthorized, message) }));
+    // The page holds no data; ingress checks the token of the control routes itself.
+    const open = [...OPEN_ROUTES, ...(options.dashboard ? DASHBOARD_ROUTES : []), ...(options.control ? FORWARDED_ROUTES : [])];
+    app.addHook("onRequest", bearerAuth({ token: options.apiToken, open, refuse: (reply: FastifyReply, message) => sendError(reply, 401, ApiErrorCode.Unauthorized, message) }));
   }
 
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, ApiErrorCode.NotFound, `no route ${request.method} ${request.url}`));
@@ -84,6 +95,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.get("/healthz", async () => ({ status: "ok", checkpoint: readModel.checkpoint() }));
   if (options.readiness) app.register(readyzRoute, { readiness: options.readiness });
   if (options.live) app.register(sseRoutes, { ...options.live, readModel });
+  if (options.dashboard) app.register(dashboardRoutes, options.dashboard);
+  if (options.control) app.register(controlForward, options.control);
 
   app.get("/builds", async (request, reply) => {
     const q = parseBuildListQuery(request.query);
@@ -110,7 +123,21 @@ export function buildApp(options: AppOptions): FastifyInstance {
       if (isNoEntry(err)) return notFound();
       throw err;
     }
-    return reply.type("text/plain; charset=utf-8").send(file.createReadStream());
+    // A page shows a long log's tail and fetches earlier parts on demand (log-range.ts).
+    const handle = file;
+    const size = await handle.stat().then((s) => s.size, async (err: unknown) => {
+      await handle.close();
+      throw err;
+    });
+    const range = parseByteRange(request.headers.range, size);
+    reply.header("accept-ranges", "bytes");
+    if (range.kind === "unsatisfiable") {
+      await file.close();
+      return sendError(reply.header("content-range", `bytes */${size}`), 416, ApiErrorCode.RangeNotSatisfiable, `the log has ${size} bytes`);
+    }
+    reply.type("text/plain; charset=utf-8");
+    if (range.kind === "part") return reply.code(206).header("content-range", `bytes ${range.start}-${range.end}/${size}`).send(file.createReadStream({ start: range.start, end: range.end }));
+    return reply.send(file.createReadStream());
   });
 
   app.get("/deliveries", async (request, reply) => {

@@ -28,7 +28,29 @@ export type ProjectorConfig = Readonly<{
   flushMaxMessages: number;
   /** `GET /readyz` answers 503 while a durable has more messages than this pending or unacked. */
   readyMaxLag: number;
+  /** Ingress's base URL, where `POST /builds`, retry and cancel are forwarded (the dashboard's actions). */
+  ingressUrl: string;
 }>;
+
+/**
+ * `SLIPWAY_INGRESS_URL`: an http(s) origin, nothing after it (the control routes keep their own
+ * paths), no credentials (the caller's token is passed on instead). Default: this host at
+ * `SLIPWAY_INGRESS_PORT` (6000), where `npm start` runs ingress.
+ */
+export function ingressUrl(env: Env): string {
+  const raw = str(env, "SLIPWAY_INGRESS_URL", `http://127.0.0.1:${port(env, "SLIPWAY_INGRESS_PORT", 6000)}`);
+  const problem = (why: string) => new ConfigError(`SLIPWAY_INGRESS_URL=${JSON.stringify(raw)}: ${why}, e.g. http://127.0.0.1:6000`);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw problem("not a URL");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw problem("expected an http:// or https:// URL");
+  if (url.username !== "" || url.password !== "") throw problem("credentials do not belong in the URL (the caller's token is passed on)");
+  if (url.pathname !== "/" || url.search !== "" || url.hash !== "") throw problem("expected ingress's origin only, without a path, query or fragment");
+  return url.origin;
+}
 
 /**
  * The state folder of a projector without SLIPWAY_PROJECTOR_DATA: the default projector keeps the
@@ -66,5 +88,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Project
     // Stays below the durable's max_ack_pending (PROJECTOR_MAX_ACK_PENDING).
     flushMaxMessages: int(env, "SLIPWAY_PROJECTOR_FLUSH_MAX", 2000, { min: 1, max: 9000 }),
     readyMaxLag: int(env, "SLIPWAY_PROJECTOR_READY_MAX_LAG", 1000, { min: 0 }),
+    ingressUrl: ingressUrl(env),
   });
 }

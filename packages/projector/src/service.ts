@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeEvent, ensureDurable, ensureStreams, projectorDurables, STREAM_EVENTS, type Event } from "@slipway/events";
+import { dashboardDir, vendorModules } from "@slipway/dashboard";
 import { connectNats, type Logger } from "@slipway/service-kit";
 import { accessMode } from "./access.js";
 import { buildApp } from "./app.js";
@@ -132,7 +133,9 @@ export async function startProjector(config: ProjectorConfig, logger: Logger): P
 
     // Listen before consuming: a taken port fails the start before anything is pulled.
     const readiness = lagProbe({ nc, jsm: await jetstreamManager(nc, { timeout: READY_TIMEOUT_MS }), durables, checkpoint: () => holder.checkpoint(), maxLag: config.readyMaxLag });
-    const app = buildApp({ readModel: holder, logsDir: config.logsDir, logger, apiToken: config.apiToken, readiness, live: { js, jsm }, eventAt, replay });
+    const dashboard = { publicDir: dashboardDir(), vendor: vendorModules() };
+    const control = { ingressUrl: config.ingressUrl };
+    const app = buildApp({ readModel: holder, logsDir: config.logsDir, logger, apiToken: config.apiToken, readiness, live: { js, jsm }, eventAt, replay, dashboard, control });
     const access = accessMode(config);
     logger[access.level]({ host: config.host, port: config.port }, access.message);
     await app.listen({ host: config.host, port: config.port });
@@ -165,6 +168,7 @@ export async function startProjector(config: ProjectorConfig, logger: Logger): P
         await projection?.stop();
         await logs.stop();
         await logSync.stop();
+        await writer.close();
         await app.close();
         holder.current.close();
         await nc.drain();

@@ -40,6 +40,7 @@ test("legacy log files - attempt files move to the state folder; the logs folder
     const writer = new LogWriter(logs, attempts);
     assert.is(await writer.write({ buildId: A, attempt: 1, seq: 0, offset: 0, text: "late\n" }), "stale");
     assert.is(await readFile(join(logs, `${A}.log`), "utf8"), "attempt two of a\n");
+    await writer.close();
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

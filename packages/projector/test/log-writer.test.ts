@@ -6,19 +6,28 @@ import * as assert from "uvu/assert";
 import { attemptPath, LogWriter, logPath } from "../src/log-writer.js";
 import { BUILD } from "./fixtures.js";
 
+/** Writers made by a test: closed after it (a writer keeps its files open). */
+const made: LogWriter[] = [];
+
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "projector-logs-"));
   try {
     await fn(dir);
   } finally {
+    for (const w of made.splice(0)) await w.close();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+function track(w: LogWriter): LogWriter {
+  made.push(w);
+  return w;
 }
 
 const chunk = (offset: number, text: string, attempt = 1) => ({ buildId: BUILD, attempt, seq: offset, offset, text });
 const read = (dir: string) => readFile(join(dir, "logs", `${BUILD}.log`), "utf8");
 /** A writer as the service makes it: logs in `logs/`, bookkeeping in the state folder. */
-const writer = (dir: string) => new LogWriter(join(dir, "logs"), join(dir, "state", "log-attempts"));
+const writer = (dir: string) => track(new LogWriter(join(dir, "logs"), join(dir, "state", "log-attempts")));
 
 test("log writer - chunks land at their offsets, in any order", () =>
   withDir(async (dir) => {
@@ -60,7 +69,7 @@ test("log writer - the logs folder holds only <buildId>.log; the owning attempt 
 test("log writer - remembers what it wrote until it is synced", () =>
   withDir(async (dir) => {
     let clock = 1000;
-    const w = new LogWriter(join(dir, "logs"), join(dir, "attempts"), () => clock);
+    const w = track(new LogWriter(join(dir, "logs"), join(dir, "attempts"), () => clock));
     assert.equal(w.unsyncedBuilds(), []);
     await w.write(chunk(0, "a\n"));
     clock = 2000;
@@ -81,7 +90,7 @@ test("log writer - remembers what it wrote until it is synced", () =>
 
 test("log writer - keeps a few files open: many builds interleaved, evicted and reopened, all complete", () =>
   withDir(async (dir) => {
-    const w = new LogWriter(join(dir, "logs"), join(dir, "state", "log-attempts"), Date.now, 3);
+    const w = track(new LogWriter(join(dir, "logs"), join(dir, "state", "log-attempts"), Date.now, 3));
     const ids = Array.from({ length: 10 }, (_, i) => `b00000000000000${i}`);
     for (let line = 0; line < 5; line++) {
       for (const buildId of ids) await w.write({ buildId, attempt: 1, seq: line, offset: line * 7, text: `line ${line}\n` });

@@ -29,17 +29,26 @@ export type BearerRefusal = (typeof BearerRefusal)[keyof typeof BearerRefusal];
  * without an HTTP server do not depend on Fastify through this package.
  */
 export type BearerRequest = {
+  method?: string;
   headers: { authorization?: string | undefined };
   /** The matched route's pattern (`/builds/:id`); undefined for a request that matched none. */
   routeOptions: { url?: string | undefined };
   log: { warn(obj: object, msg: string): void };
 };
 
+/**
+ * A route that needs no token, by its pattern as registered: `/healthz` (any method); a pattern
+ * ending in `*` opens every route registered under that prefix (`/assets/*` opens
+ * `/assets/*` and `/assets/vendor/:name`); `{ method, url }` opens that method only (`POST
+ * /builds` while `GET /builds` stays guarded).
+ */
+export type OpenRoute = string | { method: string; url: string };
+
 export type BearerAuthOptions<Reply> = {
   /** The configured token (`SLIPWAY_API_TOKEN`). */
   token: string;
-  /** Route patterns, as registered, that need no token (probes: `/healthz`). */
-  open?: readonly string[];
+  /** Routes that need no token (probes: `/healthz`). */
+  open?: readonly OpenRoute[];
   /**
    * Answers 401 in the service's own error shape and returns the reply (Fastify then stops the
    * request). `message` says what to send; it never contains a token.
@@ -57,10 +66,10 @@ export function bearerAuth<Reply extends { header(name: string, value: string): 
   options: BearerAuthOptions<Reply>,
 ): (req: BearerRequest, reply: Reply) => Promise<unknown> {
   const { token, refuse } = options;
-  const open = new Set(options.open ?? []);
+  const isOpen = openRoutes(options.open ?? []);
   return async (req, reply) => {
     const route = req.routeOptions.url;
-    if (route !== undefined && open.has(route)) return undefined;
+    if (route !== undefined && isOpen(req.method ?? "", route)) return undefined;
     const given = bearerToken(req.headers.authorization);
     if (given !== null && tokenMatches(token, given)) return undefined;
     const reason = given === null ? BearerRefusal.Missing : BearerRefusal.Wrong;
@@ -68,4 +77,17 @@ export function bearerAuth<Reply extends { header(name: string, value: string): 
     reply.header("www-authenticate", 'Bearer realm="slipway"');
     return refuse(reply, reason === BearerRefusal.Missing ? "send Authorization: Bearer <SLIPWAY_API_TOKEN>" : "invalid API token", reason);
   };
+}
+
+/** Whether a request to a route pattern with a method needs no token; patterns only, never raw URLs. */
+function openRoutes(entries: readonly OpenRoute[]): (method: string, route: string) => boolean {
+  const exact = new Set<string>();
+  const prefixes: string[] = [];
+  const byMethod = new Set<string>();
+  for (const entry of entries) {
+    if (typeof entry !== "string") byMethod.add(`${entry.method.toUpperCase()} ${entry.url}`);
+    else if (entry.endsWith("*")) prefixes.push(entry.slice(0, -1));
+    else exact.add(entry);
+  }
+  return (method, route) => exact.has(route) || byMethod.has(`${method.toUpperCase()} ${route}`) || prefixes.some((p) => route.startsWith(p));
 }

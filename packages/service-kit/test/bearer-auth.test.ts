@@ -62,4 +62,23 @@ test("bearer auth - the hook lets the token through, refuses the rest, keeps ope
   assert.equal(refusals, [BearerRefusal.Missing, BearerRefusal.Wrong, BearerRefusal.Missing, BearerRefusal.Missing]);
 });
 
+test("bearer auth - open routes by prefix and by method; nothing else opens", async () => {
+  const a = Fastify();
+  a.addHook("onRequest", bearerAuth({ token: TOKEN, open: ["/", "/assets/*", { method: "post", url: "/things" }], refuse: (reply: FastifyReply) => reply.code(401).send({ denied: true }) }));
+  a.get("/", async () => "page");
+  a.get("/assets/*", async () => "file");
+  a.get("/assets/vendor/:name", async () => "vendor");
+  a.get("/assetsx", async () => "not under the prefix");
+  a.get("/things", async () => ["a thing"]);
+  a.post("/things", async () => ({ made: true }));
+  a.post("/things/:id", async () => ({ changed: true }));
+  for (const url of ["/", "/?x=1", "/assets/app.js", "/assets/a/b.css", "/assets/vendor/ansi_up.js"]) assert.is((await a.inject({ url })).statusCode, 200, url);
+  assert.is((await a.inject({ method: "HEAD", url: "/assets/app.js" })).statusCode, 200);
+  assert.is((await a.inject({ method: "POST", url: "/things" })).statusCode, 200, "POST /things is open");
+  assert.is((await a.inject({ url: "/things" })).statusCode, 401, "GET /things is not");
+  assert.is((await a.inject({ method: "POST", url: "/things/1" })).statusCode, 401, "a method entry is one exact pattern");
+  assert.is((await a.inject({ url: "/assetsx" })).statusCode, 401, "a prefix ends where its * was");
+  assert.is((await a.inject({ url: "/nope" })).statusCode, 401);
+});
+
 test.run();
