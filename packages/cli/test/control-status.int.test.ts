@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ConsumerMessages } from "@nats-io/jetstream";
 import { decodeEvent, durables, ensureDurable, publishEvent, STREAM_EVENTS, STREAM_LOGS, subjects, type EventData } from "@slipway/events";
-import { freePort, startService, startTestBus, waitUntil, type RunningService, type TestBus } from "@slipway/stack";
+import { freePort, projectorEnv, startService, startTestBus, waitUntil, type RunningService, type TestBus } from "@slipway/stack";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { runCli } from "./run-cli.js";
@@ -40,15 +40,7 @@ test.before(async () => {
   const ingressUrl = `http://127.0.0.1:${ingressPort}`;
   const ingress = await startService("ingress", { SLIPWAY_NATS_URL: bus.nats.url, SLIPWAY_INGRESS_HOST: "127.0.0.1", SLIPWAY_INGRESS_PORT: String(ingressPort), SLIPWAY_API_TOKEN: TOKEN });
   const port = await freePort();
-  const projector = await startService("projector", {
-    SLIPWAY_NATS_URL: bus.nats.url,
-    SLIPWAY_PROJECTOR_HOST: "127.0.0.1",
-    SLIPWAY_PROJECTOR_PORT: String(port),
-    SLIPWAY_PROJECTOR_DATA: join(dir, "data"),
-    SLIPWAY_LOGS_DIR: join(dir, "logs"),
-    SLIPWAY_API_TOKEN: TOKEN,
-    SLIPWAY_INGRESS_URL: ingressUrl,
-  });
+  const projector = await startService("projector", { ...projectorEnv({ natsUrl: bus.nats.url, port, dir, token: TOKEN }), SLIPWAY_INGRESS_URL: ingressUrl });
   const env = { SLIPWAY_PROJECTOR_URL: `http://127.0.0.1:${port}`, SLIPWAY_NATS_URL: bus.nats.url, SLIPWAY_INGRESS_URL: ingressUrl, SLIPWAY_API_TOKEN: TOKEN, SLIPWAY_USER: "alice" };
   ctx = { bus, dir, projector, ingress, ingressUrl, env };
   await waitUntil(async () => (await runCli(["builds", "--json"], env)).stdout.includes(RUNNING), 20_000, "projector caught up");

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { publishEncoded, publishEvent, STREAM_EVENTS, type EventData } from "@slipway/events";
-import { freePort, startService, startTestBus, waitUntil, type RunningService, type TestBus } from "@slipway/stack";
+import { freePort, projectorEnv, startService, startTestBus, waitUntil, type RunningService, type TestBus } from "@slipway/stack";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { messyHistory } from "../../projector/test/history.js";
@@ -45,14 +45,7 @@ test.before(async () => {
   const dir = await mkdtemp(join(tmpdir(), "cli-int-"));
   for (const event of messyHistory(7, 80)) await publishEncoded(bus.js, event);
   const port = await freePort();
-  const svc = await startService("projector", {
-    SLIPWAY_NATS_URL: bus.nats.url,
-    SLIPWAY_PROJECTOR_HOST: "127.0.0.1",
-    SLIPWAY_PROJECTOR_PORT: String(port),
-    SLIPWAY_PROJECTOR_DATA: join(dir, "data"),
-    SLIPWAY_LOGS_DIR: join(dir, "logs"),
-    SLIPWAY_API_TOKEN: TOKEN,
-  });
+  const svc = await startService("projector", projectorEnv({ natsUrl: bus.nats.url, port, dir, token: TOKEN }));
   const url = `http://127.0.0.1:${port}`;
   ctx = { bus, dir, url, svc, env: { SLIPWAY_PROJECTOR_URL: url, SLIPWAY_NATS_URL: bus.nats.url, SLIPWAY_API_TOKEN: TOKEN } };
   const lastSeq = (await bus.jsm.streams.info(STREAM_EVENTS)).state.last_seq;

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { publishEncoded } from "@slipway/events";
-import { freePort, startService, startTestBus, type RunningService, type TestBus } from "@slipway/stack";
+import { freePort, projectorEnv, startService, startTestBus, type RunningService, type TestBus } from "@slipway/stack";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { logChunk, pushed, queued, started } from "./fixtures.js";
@@ -24,14 +24,7 @@ test.before(async () => {
   const port = await freePort();
   ctx = { bus, dir, url: `http://127.0.0.1:${port}`, svc: null, open: [] };
   for (const e of [queued(undefined, BUILD), started(1, undefined, BUILD), logChunk(0, "one\ntwo\n", 1, BUILD), pushed(1, undefined, BUILD)]) await publishEncoded(bus.js, e);
-  ctx.svc = await startService("projector", {
-    SLIPWAY_NATS_URL: bus.nats.url,
-    SLIPWAY_API_TOKEN: "",
-    SLIPWAY_PROJECTOR_HOST: "127.0.0.1",
-    SLIPWAY_PROJECTOR_PORT: String(port),
-    SLIPWAY_PROJECTOR_DATA: join(dir, "data"),
-    SLIPWAY_LOGS_DIR: join(dir, "logs"),
-  });
+  ctx.svc = await startService("projector", projectorEnv({ natsUrl: bus.nats.url, port, dir }));
 });
 
 test.after(async () => {

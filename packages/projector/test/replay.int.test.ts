@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { publishEncoded, publishEvent, STREAM_EVENTS } from "@slipway/events";
-import { freePort, repoRoot, startService, startTestBus, waitUntil, type RunningService, type TestBus } from "@slipway/stack";
+import { freePort, repoRoot, projectorEnv, startService, startTestBus, waitUntil, type RunningService, type TestBus } from "@slipway/stack";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { buildIdOf, messyHistory, queuedOf } from "./history.js";
@@ -62,14 +62,7 @@ test.before(async () => {
   const dir = await mkdtemp(join(tmpdir(), "projector-replay-"));
   for (const event of messyHistory(11, 120)) await publishEncoded(bus.js, event);
   const port = await freePort();
-  const svc = await startService("projector", {
-    SLIPWAY_NATS_URL: bus.nats.url,
-    SLIPWAY_PROJECTOR_HOST: "127.0.0.1",
-    SLIPWAY_PROJECTOR_PORT: String(port),
-    SLIPWAY_PROJECTOR_DATA: join(dir, "data"),
-    SLIPWAY_LOGS_DIR: join(dir, "logs"),
-    SLIPWAY_API_TOKEN: TOKEN,
-  });
+  const svc = await startService("projector", projectorEnv({ natsUrl: bus.nats.url, port, dir, token: TOKEN }));
   const lastSeq = (await bus.jsm.streams.info(STREAM_EVENTS)).state.last_seq;
   ctx = { bus, dir, url: `http://127.0.0.1:${port}`, svc, lastSeq };
   await waitUntil(async () => (await getJson("/healthz")).body.checkpoint === lastSeq, 20_000, "projector caught up");

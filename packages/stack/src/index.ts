@@ -9,6 +9,7 @@ export { startTestBus, queuedBuild, type TestBus } from "./harness/bus.js";
 export { startTestRegistry, manifestDigest, type TestRegistry } from "./harness/registry.js";
 export { ensureBaseImage } from "./harness/base-image.js";
 export { startService, type RunningService, type StartServiceOptions } from "./harness/service.js";
+export { projectorEnv } from "./harness/projector-env.js";
 export { createGitFixture, type GitFixture } from "./git-fixture.js";
 export { harnessConfig, type HarnessConfig } from "./harness/config.js";
 export { ensureBusyboxImage, LOCAL_BUSYBOX_IMAGE } from "./images/busybox-image.js";
