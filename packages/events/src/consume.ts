@@ -32,17 +32,6 @@ export type ConsumeOptions = {
   maxDeliver: number;
   /** Delay before a failed message comes back. */
   retryDelayMs?: (attempt: number) => number;
-  /**
-   * Messages pulled at once (default 1: a long job must not hold others' messages). Handlers still
-   * run one at a time, in order.
-   */
-  pull?: number;
-  /**
-   * Whether an ack waits for the server's confirmation (default true). Handlers that are
-   * idempotent and quick (a log chunk written at its offset) can skip that round trip: a lost ack
-   * only brings the message back once more.
-   */
-  confirmAcks?: boolean;
 };
 
 export type ConsumeLoop = {
@@ -62,8 +51,7 @@ export type ConsumeLoop = {
 export const UNSUPPORTED_VERSION_DELAY_MS = 60_000;
 
 /**
- * Runs `handler` for each message of a pull consumer, one at a time (`pull` sets how many are
- * fetched at once). A message that is not a
+ * Runs `handler` for each message of a pull consumer, one at a time. A message that is not a
  * valid event is acked away with an error log (never a crash loop); one of a newer version than
  * this process knows is given back with a delay. A handled one is acked with `ackAck` (the server
  * confirmed, so it will not come back); a handler that throws gets the message back later (nak
@@ -75,7 +63,7 @@ export function consumeEvents(
   options: ConsumeOptions,
 ): ConsumeLoop {
   const stopping = new AbortController();
-  const messagesPromise = consumer.consume({ max_messages: options.pull ?? 1 });
+  const messagesPromise = consumer.consume({ max_messages: 1 });
 
   const done = (async () => {
     const messages = await messagesPromise;
@@ -124,10 +112,6 @@ export async function handleMessage(
       logHandlerFailure(logger, err, { type: event.type, id: event.id, attempt, retryInMs });
       msg.nak(retryInMs);
     }
-    return;
-  }
-  if (options.confirmAcks === false) {
-    msg.ack();
     return;
   }
   // Outside the handler's try: the work is done, so an unconfirmed ack is no reason to do it

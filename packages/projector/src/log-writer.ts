@@ -165,8 +165,6 @@ export function startLogProjection(consumer: Consumer, writer: LogWriter, logger
       const result = await writer.write(event.data);
       if (result === "stale") logger.warn({ buildId: event.data.buildId, attempt: event.data.attempt }, "log chunk of an older attempt dropped");
     },
-    // A chunk is written at its offset: a redelivery (a lost ack, a crash) writes the same bytes
-    // again, so acks need no confirmation and many chunks come per pull.
-    { logger, maxDeliver, pull: 500, confirmAcks: false },
+    { logger, maxDeliver },
   );
 }
