@@ -3,7 +3,11 @@ import * as assert from "uvu/assert";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, httpStatus, repoRoot, spawnChild, tcpReachable } from "../src/index.js";
+import { execFileSync } from "node:child_process";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { STREAM_EVENTS } from "@slipway/events";
+import { freePort, httpStatus, repoRoot, spawnChild, tcpReachable, waitUntil } from "../src/index.js";
 
 // The launcher end to end on free ports and a temp state dir: it starts NATS and a registry,
 // runs the four built services, answers the seed's webhook, and on SIGINT stops all it started.
@@ -61,6 +65,68 @@ test("launcher - brings everything up and SIGINT stops what it started", async (
     assert.is(await tcpReachable("127.0.0.1", natsPort), false);
     assert.is(await httpStatus(`http://127.0.0.1:${registryPort}/v2/`), null);
     assert.is(await tcpReachable("127.0.0.1", ingressPort), false);
+  } finally {
+    await up.stop(30_000);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** The pid of the one process whose command line contains `needle`. */
+function pidOf(needle: string): number {
+  const out = execFileSync("pgrep", ["-f", needle], { encoding: "utf8" }).trim().split("\n").filter(Boolean);
+  assert.is(out.length, 1, `one process matching ${needle}: ${out.join(", ")}`);
+  return Number(out[0]);
+}
+
+async function postHook(port: number): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${port}/hook`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ ref: "refs/heads/master", repository: { name: "fruty_docker-ci" }, head_commit: { id: "test" } }),
+  }).catch(() => null);
+  return res?.status ?? 0;
+}
+
+test("launcher - NATS and the registry it started are started again when they die, with their data", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "slipway-up-"));
+  const ports = { natsPort: await freePort(), registryPort: await freePort(), ingressPort: await freePort(), projectorPort: await freePort() };
+  const up = startLauncher(dir, ports, { SLIPWAY_GIT_URL: join(dir, "no-git", "{name}.git"), SLIPWAY_BUILDERS: "1" });
+  try {
+    await up.waitForLine((l) => l === "slipway is up", 90_000);
+    assert.is(await postHook(ports.ingressPort), 200);
+    /** The stream's message count and its first message, as the server holds them now. */
+    const stored = async () => {
+      const nc = await connect({ servers: `nats://127.0.0.1:${ports.natsPort}` });
+      try {
+        const jsm = await jetstreamManager(nc);
+        const first = await jsm.streams.getMessage(STREAM_EVENTS, { seq: 1 });
+        return { messages: (await jsm.streams.info(STREAM_EVENTS)).state.messages, first: first?.string() ?? null };
+      } finally {
+        await nc.close();
+      }
+    };
+    const before = await stored();
+    assert.ok(before.messages >= 1 && before.first !== null, `events before the kill: ${before.messages}`);
+
+    process.kill(pidOf(`nats-server -js -a 127.0.0.1 -p ${ports.natsPort} `), "SIGKILL");
+    await up.waitForLine((l) => l.includes("nats-server exited unexpectedly; starting it again"), 10_000);
+    await up.waitForLine((l) => l.includes("nats-server is running again"), 30_000);
+    // The services reconnect by themselves; a webhook is stored again, after the ones before.
+    await waitUntil(async () => (await postHook(ports.ingressPort)) === 200, 60_000, "webhooks accepted after the restart");
+    const after = await stored();
+    assert.is(after.first, before.first, "the first event survived the restart");
+    assert.ok(after.messages > before.messages, `CI_EVENTS kept its ${before.messages} events and took more: ${after.messages}`);
+
+    const config = join(dir, "registry", "config.yml");
+    process.kill(pidOf(`serve ${config}`), "SIGKILL");
+    await up.waitForLine((l) => l.includes("registry exited unexpectedly; starting it again"), 10_000);
+    await up.waitForLine((l) => l.includes("registry is running again"), 30_000);
+    assert.is(await httpStatus(`http://127.0.0.1:${ports.registryPort}/v2/`), 200);
+
+    up.process.kill("SIGINT");
+    assert.is((await up.exited).code, 0, up.output());
+    assert.is(await tcpReachable("127.0.0.1", ports.natsPort), false, "the restarted NATS is stopped too");
+    assert.is(await httpStatus(`http://127.0.0.1:${ports.registryPort}/v2/`), null, "and the restarted registry");
   } finally {
     await up.stop(30_000);
     rmSync(dir, { recursive: true, force: true });

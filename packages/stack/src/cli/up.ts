@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { ensureDockerEngine } from "../infra/docker.js";
 import { ensureNatsServer } from "../infra/nats.js";
 import { ensureRegistryServer } from "../infra/registry.js";
+import { InfraKeeper } from "./infra-keeper.js";
 import { humanLine, prefixLine } from "../lines.js";
 import { repoRoot, serviceEntry } from "../paths.js";
 import { launcherConfig, serviceProcesses, type LauncherConfig } from "./config.js";
@@ -90,22 +91,29 @@ async function main(): Promise<void> {
 
     const { host, port } = config.nats;
     say(`NATS: checking ${host}:${port}`);
-    const nats = await run(ensureNatsServer({ host, port, storeDir: state("nats"), logFile: state("nats.log") }));
-    if (nats.started) infra.push({ name: "nats-server", stop: nats.stop });
+    const startNats = () => ensureNatsServer({ host, port, storeDir: state("nats"), logFile: state("nats.log") });
+    const nats = await run(startNats());
+    if (nats.started) {
+      const kept = new InfraKeeper("nats-server", nats, startNats, say);
+      infra.push({ name: "nats-server", stop: () => kept.stop() });
+    }
     started.nats = nats.started;
     say(nats.started ? `NATS: started nats-server at ${nats.url} (log ${state("nats.log")})` : `NATS: something listens at ${host}:${port}, reusing it`);
     if (stopping) return;
 
     say(`registry: checking http://${config.registryAddress}/v2/`);
-    const registry = await run(
+    const startRegistry = () =>
       ensureRegistryServer({
         address: config.registryAddress,
         configFile: state("registry", "config.yml"),
         dataDir: state("registry", "data"),
         logFile: state("registry.log"),
-      }),
-    );
-    if (registry.started) infra.push({ name: "registry", stop: registry.stop });
+      });
+    const registry = await run(startRegistry());
+    if (registry.started) {
+      const kept = new InfraKeeper("registry", registry, startRegistry, say);
+      infra.push({ name: "registry", stop: () => kept.stop() });
+    }
     started.registry = registry.started;
     say(registry.started ? `registry: started at ${registry.url} (log ${state("registry.log")})` : `registry: answers at ${registry.url}, reusing it`);
     if (stopping) return;

@@ -10,6 +10,8 @@ export type NatsServer = {
   url: string;
   /** The server's pid when we started it. */
   pid: number | null;
+  /** Settles when the server we started exits, however; null when it was reused. */
+  exited: Promise<void> | null;
   stop(): Promise<void>;
 };
 
@@ -28,12 +30,13 @@ export type EnsureNatsOptions = {
  */
 export async function ensureNatsServer(o: EnsureNatsOptions): Promise<NatsServer> {
   const url = `nats://${o.host}:${o.port}`;
-  if (await tcpReachable(o.host, o.port)) return { started: false, url, pid: null, stop: async () => {} };
+  if (await tcpReachable(o.host, o.port)) return { started: false, url, pid: null, exited: null, stop: async () => {} };
   const binary = findBinary("nats-server");
   if (!binary) throw new Error("nats-server not found on PATH: run scripts/bootstrap.sh (apt-get install nats-server)");
   mkdirSync(o.storeDir, { recursive: true });
   const proc = spawnDaemon(binary, ["-js", "-a", o.host, "-p", String(o.port), "-sd", o.storeDir], o.logFile);
   let exited = false;
+  const gone = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
   proc.once("exit", () => (exited = true));
   const pid = proc.pid;
   const stop = async () => {
@@ -52,5 +55,5 @@ export async function ensureNatsServer(o: EnsureNatsOptions): Promise<NatsServer
     await stop();
     throw err;
   }
-  return { started: true, url, pid: pid ?? null, stop };
+  return { started: true, url, pid: pid ?? null, exited: gone, stop };
 }

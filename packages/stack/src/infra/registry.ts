@@ -11,6 +11,8 @@ export type RegistryServer = {
   /** host:port */
   address: string;
   url: string;
+  /** Settles when the registry we started exits, however; null when it was reused. */
+  exited: Promise<void> | null;
   stop(): Promise<void>;
 };
 
@@ -46,7 +48,7 @@ export function registryConfig(address: string, dataDir: string): string {
  */
 export async function ensureRegistryServer(o: EnsureRegistryOptions): Promise<RegistryServer> {
   const url = `http://${o.address}`;
-  if ((await httpStatus(`${url}/v2/`)) !== null) return { started: false, address: o.address, url, stop: async () => {} };
+  if ((await httpStatus(`${url}/v2/`)) !== null) return { started: false, address: o.address, url, exited: null, stop: async () => {} };
   const binary = findBinary("docker-registry") ?? findBinary("registry");
   if (!binary) throw new Error("docker-registry not found on PATH: run scripts/bootstrap.sh (apt-get install docker-registry)");
   mkdirSync(o.dataDir, { recursive: true });
@@ -54,6 +56,7 @@ export async function ensureRegistryServer(o: EnsureRegistryOptions): Promise<Re
   writeFileSync(o.configFile, registryConfig(o.address, o.dataDir));
   const proc = spawnDaemon(binary, ["serve", o.configFile], o.logFile);
   let exited = false;
+  const gone = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
   proc.once("exit", () => (exited = true));
   const pid = proc.pid;
   const stop = async () => {
@@ -72,5 +75,5 @@ export async function ensureRegistryServer(o: EnsureRegistryOptions): Promise<Re
     await stop();
     throw err;
   }
-  return { started: true, address: o.address, url, stop };
+  return { started: true, address: o.address, url, exited: gone, stop };
 }
