@@ -7,25 +7,13 @@
  * builds. Screenshots go to test-artifacts/dashboard/ (artefacts, not assertions).
  */
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import {
-  createGitFixture,
-  ensureBaseImage,
-  ensureDockerEngine,
-  freePort,
-  removeLocalTags,
-  repoRoot,
-  startService,
-  startTestNats,
-  startTestRegistry,
-  type RunningService,
-  type TestRegistry,
-} from "@slipway/stack";
+import { createGitFixture, repoRoot, type TestRegistry } from "@slipway/stack";
+import { startE2eSystem, type E2eSystem } from "./system.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
@@ -45,7 +33,7 @@ type BuildView = { id: string; status: string; dockerfile: string; image: string
 
 const e2e = suite("dashboard");
 const ctx = {} as {
-  stops: (() => Promise<unknown>)[];
+  system: E2eSystem;
   registry: TestRegistry;
   hookUrl: string;
   ingressUrl: string;
@@ -64,55 +52,27 @@ const ctx = {} as {
 };
 
 e2e.before(async () => {
-  ctx.stops = [];
   ctx.pageErrors = [];
   ctx.requested = [];
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (npm test's bootstrap does)`);
-  await ensureDockerEngine();
-  const base = await ensureBaseImage();
-  const nats = await startTestNats();
-  ctx.stops.push(nats.stop);
-  const registry = await startTestRegistry();
-  ctx.stops.push(registry.stop);
-  ctx.registry = registry;
-
   ctx.nonce = randomUUID().slice(0, 8);
-  ctx.base = base;
-  ctx.git = createGitFixture("fruty_docker-ci");
   // Lines a second apart: the page is open while they come, so they must arrive live.
-  ctx.git.commit({
-    Dockerfile: `FROM ${base}\nRUN echo plain-image-build ${ctx.nonce}\n`,
-    Dockerfile_test: `FROM ${base}\nRUN for i in 1 2 3 4 5 6; do echo dash-line-$i-${ctx.nonce}; sleep 1; done\n`,
+  ctx.system = await startE2eSystem({
+    token: API_TOKEN,
+    projectorToken: true,
+    files: (base) => ({
+      Dockerfile: `FROM ${base}\nRUN echo plain-image-build ${ctx.nonce}\n`,
+      Dockerfile_test: `FROM ${base}\nRUN for i in 1 2 3 4 5 6; do echo dash-line-$i-${ctx.nonce}; sleep 1; done\n`,
+    }),
   });
-
-  const work = mkdtempSync(join(tmpdir(), "slipway-dashboard-"));
-  ctx.logsDir = join(work, "logs");
-  const ingressPort = await freePort();
-  const projectorPort = await freePort();
-  ctx.ingressUrl = `http://127.0.0.1:${ingressPort}`;
-  const common = { SLIPWAY_NATS_URL: nats.url, SLIPWAY_LOG_LEVEL: "info" };
-  const services: [string, Record<string, string>][] = [
-    [
-      "projector",
-      {
-        SLIPWAY_PROJECTOR_PORT: String(projectorPort),
-        SLIPWAY_PROJECTOR_HOST: "127.0.0.1",
-        SLIPWAY_PROJECTOR_DATA: join(work, "projector"),
-        SLIPWAY_LOGS_DIR: ctx.logsDir,
-        SLIPWAY_API_TOKEN: API_TOKEN,
-        SLIPWAY_INGRESS_URL: ctx.ingressUrl,
-      },
-    ],
-    ["git-sync", { SLIPWAY_GIT_URL: join(ctx.git.root, "{name}.git"), SLIPWAY_GIT_DATA: join(work, "git-sync"), SLIPWAY_REGISTRY: registry.address }],
-    ["builder", {}],
-    ["ingress", { SLIPWAY_INGRESS_PORT: String(ingressPort), SLIPWAY_INGRESS_HOST: "127.0.0.1", SLIPWAY_API_TOKEN: API_TOKEN }],
-  ];
-  for (const [name, env] of services) {
-    const svc: RunningService = await startService(name, { ...common, ...env });
-    ctx.stops.push(svc.stop);
-  }
-  ctx.hookUrl = `${ctx.ingressUrl}/hook`;
-  ctx.projectorUrl = `http://127.0.0.1:${projectorPort}`;
+  const { system } = ctx;
+  ctx.registry = system.registry;
+  ctx.git = system.git;
+  ctx.base = system.base;
+  ctx.logsDir = system.logsDir;
+  ctx.ingressUrl = system.ingressUrl;
+  ctx.hookUrl = `${system.ingressUrl}/hook`;
+  ctx.projectorUrl = system.projectorUrl;
 
   mkdirSync(SHOTS, { recursive: true });
   ctx.browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
@@ -125,8 +85,7 @@ e2e.before(async () => {
 
 e2e.after(async () => {
   await ctx.browser?.close().catch((e) => console.error(e));
-  for (const stop of (ctx.stops ?? []).reverse()) await stop().catch((e) => console.error(e));
-  if (ctx.registry) await removeLocalTags(ctx.registry.address).catch((e) => console.error(e));
+  await ctx.system?.stop();
 });
 
 async function shot(name: string): Promise<void> {

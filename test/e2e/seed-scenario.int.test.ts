@@ -3,24 +3,13 @@
  * engine and a registry, the four services as their own processes, and the seed's exact curl.
  */
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import {
-  createGitFixture,
-  ensureBaseImage,
-  ensureDockerEngine,
-  freePort,
-  removeLocalTags,
-  startService,
-  startTestNats,
-  startTestRegistry,
-  type RunningService,
-  type TestRegistry,
-} from "@slipway/stack";
+import { createGitFixture, type TestRegistry } from "@slipway/stack";
+import { startE2eSystem, type E2eSystem } from "./system.js";
 import { seenInOrder, waitFor } from "./helpers.js";
 
 const API_TOKEN = randomUUID();
@@ -45,7 +34,7 @@ type BuildView = { id: string; deliveryId: string; status: string; dockerfile: s
 
 const e2e = suite("seed scenario");
 const ctx = {} as {
-  stops: (() => Promise<unknown>)[];
+  system: E2eSystem;
   registry: TestRegistry;
   hookUrl: string;
   /** Ingress's build control API (`POST /builds`, `/builds/:id/retry|cancel`). */
@@ -60,46 +49,27 @@ const ctx = {} as {
 };
 
 e2e.before(async () => {
-  ctx.stops = [];
-  await ensureDockerEngine();
-  const base = await ensureBaseImage();
-  const nats = await startTestNats();
-  ctx.stops.push(nats.stop);
-  const registry = await startTestRegistry();
-  ctx.stops.push(registry.stop);
-  ctx.registry = registry;
-
   // A nonce in every RUN keeps Docker's layer cache from skipping the steps whose output we check.
   ctx.nonce = randomUUID();
-  ctx.base = base;
-  ctx.git = createGitFixture("fruty_docker-ci");
-  ctx.git.commit({
-    Dockerfile: `FROM ${base}\nRUN echo plain-image-build ${ctx.nonce}\n`,
-    Dockerfile_test: `FROM ${base}\nCOPY README.md /README.md\nRUN echo seed-test-build ${ctx.nonce} && cat /README.md\n`,
-    "README.md": `the fruty test repo ${ctx.nonce}\n`,
+  ctx.system = await startE2eSystem({
+    token: API_TOKEN,
+    files: (base) => ({
+      Dockerfile: `FROM ${base}\nRUN echo plain-image-build ${ctx.nonce}\n`,
+      Dockerfile_test: `FROM ${base}\nCOPY README.md /README.md\nRUN echo seed-test-build ${ctx.nonce} && cat /README.md\n`,
+      "README.md": `the fruty test repo ${ctx.nonce}\n`,
+    }),
   });
-
-  const work = mkdtempSync(join(tmpdir(), "slipway-e2e-"));
-  ctx.logsDir = join(work, "logs");
-  const ingressPort = await freePort();
-  const projectorPort = await freePort();
-  const common = { SLIPWAY_NATS_URL: nats.url, SLIPWAY_LOG_LEVEL: "info" };
-  const services: [string, Record<string, string>][] = [
-    ["projector", { SLIPWAY_PROJECTOR_PORT: String(projectorPort), SLIPWAY_PROJECTOR_HOST: "127.0.0.1", SLIPWAY_PROJECTOR_DATA: join(work, "projector"), SLIPWAY_LOGS_DIR: ctx.logsDir }],
-    ["git-sync", { SLIPWAY_GIT_URL: join(ctx.git.root, "{name}.git"), SLIPWAY_GIT_DATA: join(work, "git-sync"), SLIPWAY_REGISTRY: registry.address }],
-    ["builder", {}],
-    ["ingress", { SLIPWAY_INGRESS_PORT: String(ingressPort), SLIPWAY_INGRESS_HOST: "127.0.0.1", SLIPWAY_API_TOKEN: API_TOKEN }],
-  ];
-  for (const [name, env] of services) {
-    const svc: RunningService = await startService(name, { ...common, ...env });
-    ctx.stops.push(svc.stop);
-  }
-  ctx.hookUrl = `http://127.0.0.1:${ingressPort}/hook`;
-  ctx.controlUrl = `http://127.0.0.1:${ingressPort}/builds`;
-  ctx.buildsUrl = `http://127.0.0.1:${projectorPort}/builds`;
+  const { system } = ctx;
+  ctx.registry = system.registry;
+  ctx.git = system.git;
+  ctx.base = system.base;
+  ctx.logsDir = system.logsDir;
+  ctx.hookUrl = `${system.ingressUrl}/hook`;
+  ctx.controlUrl = `${system.ingressUrl}/builds`;
+  ctx.buildsUrl = `${system.projectorUrl}/builds`;
 
   // A plain subscription, as `nats sub 'ci.>'` would see the system.
-  ctx.nc = await connect({ servers: nats.url });
+  ctx.nc = await connect({ servers: system.nats.url });
   ctx.subjects = [];
   const sub = ctx.nc.subscribe("ci.>");
   void (async () => {
@@ -109,8 +79,7 @@ e2e.before(async () => {
 
 e2e.after(async () => {
   await ctx.nc?.close();
-  for (const stop of (ctx.stops ?? []).reverse()) await stop().catch((e) => console.error(e));
-  if (ctx.registry) await removeLocalTags(ctx.registry.address).catch((e) => console.error(e));
+  await ctx.system?.stop();
 });
 
 async function builds(): Promise<BuildView[]> {
