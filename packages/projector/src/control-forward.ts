@@ -1,6 +1,5 @@
 import { PassThrough } from "node:stream";
-import { fastifyReplyFrom } from "@fastify/reply-from";
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { OpenRoute } from "@slipway/service-kit";
 import type { ApiErrorCode } from "./app.js";
 
@@ -10,8 +9,9 @@ import type { ApiErrorCode } from "./app.js";
  * fetch too), so the dashboard cannot call ingress directly. Each request goes to ingress as it
  * came (its body streamed, not parsed; `Content-Type`, `Authorization`, `X-Slipway-User`) and
  * ingress's status and body come back unchanged: ingress checks the token and answers in its own
- * shape, so a client sees the same answers on either port. undici (which reply-from uses) has no
- * bad-port list.
+ * shape, so a client sees the same answers on either port. undici has no bad-port list; it is
+ * loaded on the first forwarded request, not at start (~100 ms of module loading, for routes a
+ * dashboard user clicks now and then, is most of what a restart would wait on).
  */
 export type ControlForwardOptions = {
   /** Ingress's base URL (`SLIPWAY_INGRESS_URL`), e.g. `http://127.0.0.1:6000`. */
@@ -34,10 +34,13 @@ const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "pr
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
+type Undici = typeof import("undici");
+let undici: Promise<Undici> | undefined;
+const loadUndici = () => (undici ??= import("undici"));
+
 export async function controlForward(app: FastifyInstance, o: ControlForwardOptions): Promise<void> {
   const ingress = new URL(o.ingressUrl).origin;
   const timeout = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  await app.register(fastifyReplyFrom, { base: ingress, disableRequestLogging: true, undici: { headersTimeout: timeout, bodyTimeout: timeout } });
 
   // The body stays a stream, sent on as it comes: the projector neither parses nor buffers it, and
   // ingress answers a bad one (not JSON, too big, wrong type) as it would directly.
@@ -61,15 +64,25 @@ export async function controlForward(app: FastifyInstance, o: ControlForwardOpti
     reply.request.log.warn({ err: cause, ingress }, "control request not forwarded");
     return reply.code(502).send({ error: { code, message } });
   };
-  const forward = (reply: FastifyReply) =>
-    reply.from(undefined, {
-      timeout,
-      rewriteRequestHeaders: (_request, headers) => Object.fromEntries(Object.entries(headers).filter(([name]) => PASSED_REQUEST_HEADERS.includes(name))),
-      rewriteHeaders: (headers) => Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name))),
-      onError: (r, { error }) => void unavailable(r as FastifyReply, error),
-    });
+  const forward = async (request: FastifyRequest, reply: FastifyReply) => {
+    const { request: send } = await loadUndici();
+    const headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => PASSED_REQUEST_HEADERS.includes(name))) as Record<string, string>;
+    try {
+      const answer = await send(`${ingress}${request.url}`, {
+        method: "POST",
+        headers,
+        body: (request.body as PassThrough | undefined) ?? null,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      });
+      for (const [name, value] of Object.entries(answer.headers)) if (!HOP_BY_HOP.has(name) && value !== undefined) reply.header(name, value);
+      return reply.code(answer.statusCode).send(answer.body);
+    } catch (err) {
+      return unavailable(reply, err as Error);
+    }
+  };
 
-  app.post("/builds", (_request, reply) => forward(reply));
-  app.post("/builds/:id/retry", (_request, reply) => forward(reply));
-  app.post("/builds/:id/cancel", (_request, reply) => forward(reply));
+  app.post("/builds", forward);
+  app.post("/builds/:id/retry", forward);
+  app.post("/builds/:id/cancel", forward);
 }
