@@ -25,7 +25,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
-import { ensureNatsServer, freePort, startService, type NatsServer, type RunningService } from "@slipway/stack";
+import { ensureNatsServer, freePort, startService, type NatsServer, type RunningService } from "@slipway/test-kit";
 import { appendCommit, generateRepo, type GeneratedRepo, type RepoShape } from "./lib/fast-import.js";
 import { fetchArchive } from "./lib/fetch-archive.js";
 import { cpuWithChildrenMs } from "./lib/cpu.js";

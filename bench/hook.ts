@@ -25,7 +25,7 @@ import { sign } from "@octokit/webhooks-methods";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { filters, STREAM_EVENTS } from "@slipway/events";
-import { ensureDockerEngine, ensureNatsServer, freePort, startService, startTestNats, type RunningService } from "@slipway/stack";
+import { ensureDockerEngine, ensureNatsServer, freePort, startService, startTestNats, type RunningService } from "@slipway/test-kit";
 import { containerPid, cpuMeter } from "./lib/cpu.js";
 import { githubPushExample, postBody } from "./lib/hook.js";
 import { runLoad, type LoadRun } from "./lib/load.js";

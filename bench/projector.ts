@@ -33,7 +33,7 @@ import { parseArgs } from "node:util";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { ensureStreams, STREAM_EVENTS, STREAM_LOGS, type Event } from "@slipway/events";
-import { ensureNatsServer, freePort, type NatsServer } from "@slipway/stack";
+import { ensureNatsServer, freePort, type NatsServer } from "@slipway/test-kit";
 import { cpuMs } from "./lib/cpu.js";
 import { dirSize, entrySizes } from "./lib/disk.js";
 import { DrainMode, drainStreams, type Drain } from "./lib/drain.js";

@@ -5,7 +5,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SLIPWAY_BOOTSTRAP_TEST_TOOLS=1 bash "$ROOT/scripts/bootstrap.sh"
 cd "$ROOT"
-node packages/stack/dist/cli/ensure-docker.js
+node packages/launcher/dist/cli/ensure-docker.js
 
 # No Ryuk (its image cannot be pulled offline) and a fixed host (else testcontainers pulls alpine).
 export TESTCONTAINERS_RYUK_DISABLED="${TESTCONTAINERS_RYUK_DISABLED:-true}"

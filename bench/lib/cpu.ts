@@ -1,6 +1,6 @@
 /** CPU time of processes from /proc (Linux), to split a run's cost between them. */
 import { readFileSync } from "node:fs";
-import { dockerClient } from "@slipway/stack";
+import { dockerClient } from "@slipway/test-kit";
 
 /** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ: 100 on Linux for any kernel HZ). */
 const TICKS_PER_S = 100;

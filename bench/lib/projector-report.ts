@@ -1,7 +1,7 @@
 /** The projector bench's figures: tables for people, goals, and the final JSON line. */
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot } from "@slipway/stack";
+import { repoRoot } from "@slipway/test-kit";
 import type { DirSize } from "./disk.js";
 import type { Drain, DrainMode } from "./drain.js";
 import type { HistoryPlan } from "./history.js";

@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { JetStreamManager } from "@nats-io/jetstream";
 import { projectorDurables, STREAM_EVENTS, STREAM_LOGS } from "@slipway/events";
-import { isReadyLine, startService, type RunningService } from "@slipway/stack";
+import { isReadyLine, startService, type RunningService } from "@slipway/test-kit";
 import { keepAliveClient } from "./http-get.js";
 
 export type ProjectorSetup = {

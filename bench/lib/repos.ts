@@ -1,6 +1,6 @@
 /** Bench repositories (bare git repos git-sync and the baseline clone from) and registry checks. */
 import { randomBytes } from "node:crypto";
-import { createGitFixture, type GitFixture } from "@slipway/stack";
+import { createGitFixture, type GitFixture } from "@slipway/test-kit";
 
 /** The four tags of a build on the default branch: sha, build number, branch, latest. */
 export function expectedTags(sha: string, buildNumber: number, branch = "master"): string[] {

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { CONTEXTS_BUCKET } from "@slipway/events";
-import { repoRoot } from "@slipway/stack";
+import { repoRoot } from "@slipway/test-kit";
 import { nonce } from "./repos.js";
 
 export type Sha256Backend = "js" | "native";

@@ -17,7 +17,7 @@ import {
   type RunningService,
   type TestNats,
   type TestRegistry,
-} from "@slipway/stack";
+} from "@slipway/test-kit";
 
 export type SystemOptions = {
   /** Builder processes. */

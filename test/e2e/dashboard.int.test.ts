@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { createGitFixture, repoRoot, type TestRegistry } from "@slipway/stack";
+import { createGitFixture, repoRoot, type TestRegistry } from "@slipway/test-kit";
 import { startE2eSystem, type E2eSystem } from "./system.js";
 
 const CHROMIUM = "/usr/bin/chromium";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { createGitFixture, type TestRegistry } from "@slipway/stack";
+import { createGitFixture, type TestRegistry } from "@slipway/test-kit";
 import { startE2eSystem, type E2eSystem } from "./system.js";
 import { seenInOrder, waitFor } from "./helpers.js";
 

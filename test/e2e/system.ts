@@ -13,7 +13,7 @@ import {
   type RunningService,
   type TestNats,
   type TestRegistry,
-} from "@slipway/stack";
+} from "@slipway/test-kit";
 
 /** The whole system on real parts, as the end-to-end tests run it. */
 export type E2eSystem = {

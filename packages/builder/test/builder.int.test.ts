@@ -14,7 +14,7 @@ import {
   type BuildQueued,
   type Event,
 } from "@slipway/events";
-import { ensureBaseImage, ensureDockerEngine, manifestDigest, removeLocalTags, startService, startTestNats, startTestRegistry, type RunningService } from "@slipway/stack";
+import { ensureBaseImage, ensureDockerEngine, manifestDigest, removeLocalTags, startService, startTestNats, startTestRegistry, type RunningService } from "@slipway/test-kit";
 import { publishQueued as publishQueuedOn, queuedBuild, storeContext as storeContextIn } from "./fixtures.js";
 
 type Started = { stop(): Promise<unknown> };

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { eventIds, publishEvent } from "@slipway/events";
-import { freePort, startTestRegistry } from "@slipway/stack";
+import { freePort, startTestRegistry } from "@slipway/test-kit";
 import { startFleet, until, type Fleet } from "./fleet-harness.js";
 
 let fleet: Fleet;

@@ -5,7 +5,7 @@ import { connect, type NatsConnection, type Subscription } from "@nats-io/transp
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { STREAM_EVENTS, decodeEvent, ensureDurable, ensureStreams, subjects, type Event } from "@slipway/events";
 import { createLogger } from "@slipway/service-kit";
-import { startTestNats, type TestNats } from "@slipway/stack";
+import { startTestNats, type TestNats } from "@slipway/test-kit";
 import { BUILD_ABANDONED } from "../src/build-job.js";
 import { watchExhaustedBuilds } from "../src/exhausted.js";
 import { publishQueued, queuedBuild } from "./fixtures.js";

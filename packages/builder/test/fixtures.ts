@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { ensureContextStore, publishEvent, type BuildQueued, type Event } from "@slipway/events";
-export { queuedBuild } from "@slipway/stack";
+export { queuedBuild } from "@slipway/test-kit";
 
 /** A `git archive`-like tar holding one Dockerfile, stored in the contexts bucket under a fresh name. */
 export async function storeContext(nc: NatsConnection, dockerfile: string, contents: string): Promise<string> {

@@ -3,7 +3,7 @@ import Docker from "dockerode";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { STREAM_EVENTS, STREAM_LOGS, decodeEvent, lastBuildEvent, subjects, type BuildPhase, type Event, type EventType } from "@slipway/events";
-import { ensureBaseImage, ensureDockerEngine, runningSteps, removeLocalTags, startService, startTestBus, startTestRegistry, type RunningService, type TestNats, type TestRegistry } from "@slipway/stack";
+import { ensureBaseImage, ensureDockerEngine, runningSteps, removeLocalTags, startService, startTestBus, startTestRegistry, type RunningService, type TestNats, type TestRegistry } from "@slipway/test-kit";
 import { publishQueued, queuedBuild, storeContext } from "./fixtures.js";
 import type { BuildQueued } from "@slipway/events";
 

@@ -4,7 +4,7 @@ import * as assert from "uvu/assert";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { STREAM_EVENTS, STREAM_LOGS, decodeEvent, ensureStreams, subjects, type Event } from "@slipway/events";
-import { ensureBaseImage, ensureDockerEngine, runningSteps, removeLocalTags, startService, startTestNats, startTestRegistry, type RunningService } from "@slipway/stack";
+import { ensureBaseImage, ensureDockerEngine, runningSteps, removeLocalTags, startService, startTestNats, startTestRegistry, type RunningService } from "@slipway/test-kit";
 import { publishQueued, queuedBuild, storeContext } from "./fixtures.js";
 
 type Started = { stop(): Promise<unknown> };

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { freePort, startService } from "@slipway/stack";
+import { freePort, startService } from "@slipway/test-kit";
 import { startFleet, until, type Fleet } from "./fleet-harness.js";
 
 let fleet: Fleet;

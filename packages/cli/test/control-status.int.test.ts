@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ConsumerMessages } from "@nats-io/jetstream";
 import { decodeEvent, durables, ensureDurable, publishEvent, STREAM_EVENTS, STREAM_LOGS, subjects, type EventData } from "@slipway/events";
-import { freePort, projectorEnv, startService, startTestBus, waitUntil, type RunningService, type TestBus } from "@slipway/stack";
+import { freePort, projectorEnv, startService, startTestBus, waitUntil, type RunningService, type TestBus } from "@slipway/test-kit";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { runCli } from "./run-cli.js";

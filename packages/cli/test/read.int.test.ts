@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { publishEncoded, publishEvent, STREAM_EVENTS, type EventData } from "@slipway/events";
-import { freePort, projectorEnv, startService, startTestBus, waitUntil, type RunningService, type TestBus } from "@slipway/stack";
+import { freePort, projectorEnv, startService, startTestBus, waitUntil, type RunningService, type TestBus } from "@slipway/test-kit";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { messyHistory } from "../../projector/test/history.js";

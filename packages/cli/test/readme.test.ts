@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot } from "@slipway/stack";
+import { repoRoot } from "@slipway/test-kit";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ExitCode } from "../src/errors.js";

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { repoRoot } from "@slipway/stack";
+import { repoRoot } from "@slipway/test-kit";
 
 /** The real binary, as `npx slipway` runs it (the committed shim, then dist/main.js). */
 export const BIN = join(repoRoot(), "packages/cli/bin/slipway.js");

@@ -3,7 +3,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import { startTestNats, type TestNats } from "@slipway/stack";
+import { startTestNats, type TestNats } from "@slipway/test-kit";
 import { createEvent, encodeEvent } from "../src/codec.js";
 import { consumeEvents, UNSUPPORTED_VERSION_DELAY_MS, type ConsumeLoop, type EventLogger, type HandlerContext } from "../src/consume.js";
 import type { Event } from "../src/envelope.js";

@@ -25,7 +25,7 @@ import {
   startTestRegistry,
   type TestBus,
   type TestRegistry,
-} from "@slipway/stack";
+} from "@slipway/test-kit";
 import { createRepoWithSubmodule } from "./submodule-fixture.js";
 
 const MAX_BYTES = 256 * 1024;

@@ -7,7 +7,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { ensureContextStore, ensureStreams, publishEvent, eventIds, decodeEvent, type Event, type WebhookReceived } from "@slipway/events";
-import { createGitFixture, startService, startTestNats } from "@slipway/stack";
+import { createGitFixture, startService, startTestNats } from "@slipway/test-kit";
 
 const it = suite("git-sync");
 const ctx = {} as {

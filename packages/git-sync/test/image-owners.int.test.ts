@@ -5,7 +5,7 @@ import { Kvm, type KV } from "@nats-io/kv";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { buildIdFor, decodeEvent, eventIds, publishEvent, STREAM_EVENTS, subjects, type Event, type WebhookReceived } from "@slipway/events";
-import { createGitFixture, startService, startTestBus, waitUntil, type RunningService, type TestBus } from "@slipway/stack";
+import { createGitFixture, startService, startTestBus, waitUntil, type RunningService, type TestBus } from "@slipway/test-kit";
 import { claimImageName, claimKey, IMAGE_NAME_OWNERS_BUCKET } from "../src/image-claims.js";
 
 // Two owners with a repository of the same name, cloned from `<root>/<owner>/app.git`.

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { createGitFixture, type GitFixture } from "@slipway/stack";
+import { createGitFixture, type GitFixture } from "@slipway/test-kit";
 import { mirrorPath } from "../src/mirror.js";
 import { startSyncRig, WARN, type SyncRig } from "./sync-rig.js";
 

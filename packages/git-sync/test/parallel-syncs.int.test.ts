@@ -1,4 +1,4 @@
-import { createGitFixture } from "@slipway/stack";
+import { createGitFixture } from "@slipway/test-kit";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { startGitHttpServer, type GitHttpServer } from "./git-http-server.js";

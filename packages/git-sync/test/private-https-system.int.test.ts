@@ -25,7 +25,7 @@ import {
   type RunningService,
   type TestBus,
   type TestRegistry,
-} from "@slipway/stack";
+} from "@slipway/test-kit";
 import { startGitHttpServer, type GitHttpServer } from "./git-http-server.js";
 
 const USERNAME = "x-access-token";

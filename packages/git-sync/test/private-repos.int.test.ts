@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { createGitFixture, type GitFixture } from "@slipway/stack";
+import { createGitFixture, type GitFixture } from "@slipway/test-kit";
 import { prepareGitAccess } from "../src/git-auth.js";
 import { loadGitCredentials } from "../src/git-credentials.js";
 import { syncMirror } from "../src/mirror.js";

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { userInfo, tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, spawnChild } from "@slipway/stack";
+import { freePort, spawnChild } from "@slipway/test-kit";
 
 /**
  * A private OpenSSH server on 127.0.0.1 for one test file: its own host key, config and

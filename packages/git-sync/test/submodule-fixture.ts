@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createGitFixture } from "@slipway/stack";
+import { createGitFixture } from "@slipway/test-kit";
 
 const GIT_ENV = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@slipway.invalid", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@slipway.invalid" };
 

@@ -5,7 +5,7 @@ import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { buildIdFor, decodeEvent, eventIds, publishEvent, readBuildRecord, STREAM_EVENTS, subjects, type WebhookReceived } from "@slipway/events";
-import { createGitFixture, startService, startTestBus, type RunningService, type TestBus } from "@slipway/stack";
+import { createGitFixture, startService, startTestBus, type RunningService, type TestBus } from "@slipway/test-kit";
 
 let bus: TestBus;
 let svc: RunningService;

@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { freePort } from "@slipway/stack";
+import { freePort } from "@slipway/test-kit";
 import { INFO, startSyncRig, WARN, type SyncRig } from "./sync-rig.js";
 
 /**

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeEvent, eventIds, publishEvent, type Event, type WebhookReceived } from "@slipway/events";
-import { startService, startTestBus, type RunningService, type TestBus } from "@slipway/stack";
+import { startService, startTestBus, type RunningService, type TestBus } from "@slipway/test-kit";
 
 /** One line of the service's JSON log. */
 export type LogLine = { level: number; msg: string; code?: string; attempt?: number; retryInMs?: number; time: number; id?: string; deliveryId?: string } & Record<string, unknown>;

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
 import { durables, eventIds, publishEvent, type BuildQueued, type EventData, type EventType } from "@slipway/events";
-import { queuedBuild, startService, startTestBus, waitUntil, type RunningService, type TestBus } from "@slipway/stack";
+import { queuedBuild, startService, startTestBus, waitUntil, type RunningService, type TestBus } from "@slipway/test-kit";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { startFakeGithub, type FakeGithub, type RecordedRequest } from "./fake-github.js";

@@ -9,7 +9,7 @@ import {
   type Event,
   type EventType,
 } from "@slipway/events";
-import { freePort, queuedBuild, startService, startTestBus, type RunningService, type TestBus, type TestNats } from "@slipway/stack";
+import { freePort, queuedBuild, startService, startTestBus, type RunningService, type TestBus, type TestNats } from "@slipway/test-kit";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 

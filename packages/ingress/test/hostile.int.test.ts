@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { STREAM_EVENTS } from "@slipway/events";
-import { freePort, startService, startTestBus, startTestNats, type RunningService, type TestBus } from "@slipway/stack";
+import { freePort, startService, startTestBus, startTestNats, type RunningService, type TestBus } from "@slipway/test-kit";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { rawRequest, request, type Answer } from "./http-client.js";

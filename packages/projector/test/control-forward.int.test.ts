@@ -8,7 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eventIds, publishEvent } from "@slipway/events";
-import { freePort, queuedBuild, startService, startTestBus, tcpReachable, type RunningService, type TestBus } from "@slipway/stack";
+import { freePort, queuedBuild, startService, startTestBus, tcpReachable, type RunningService, type TestBus } from "@slipway/test-kit";
 import type { FastifyInstance } from "fastify";
 import { test } from "uvu";
 import * as assert from "uvu/assert";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { publishEvent, STREAM_EVENTS, type DurableSpec } from "@slipway/events";
-import { startTestBus, waitUntil, type TestBus, type TestNats } from "@slipway/stack";
+import { startTestBus, waitUntil, type TestBus, type TestNats } from "@slipway/test-kit";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { positionDurable } from "../src/durable-position.js";

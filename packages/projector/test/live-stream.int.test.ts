@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { publishEncoded, STREAM_EVENTS, STREAM_LOGS, type Event } from "@slipway/events";
-import { startTestBus, waitUntil, type TestBus } from "@slipway/stack";
+import { startTestBus, waitUntil, type TestBus } from "@slipway/test-kit";
 import type { FastifyInstance } from "fastify";
 import { test } from "uvu";
 import * as assert from "uvu/assert";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { encodeEvent, publishEvent, STREAM_EVENTS } from "@slipway/events";
-import { freePort, startService, startTestBus, waitUntil, type RunningService, type TestBus, type TestNats } from "@slipway/stack";
+import { freePort, startService, startTestBus, waitUntil, type RunningService, type TestBus, type TestNats } from "@slipway/test-kit";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 

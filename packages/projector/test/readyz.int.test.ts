@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { publishEvent, STREAM_EVENTS, STREAM_LOGS } from "@slipway/events";
-import { freePort, startService, startTestBus, waitUntil, type RunningService, type TestBus } from "@slipway/stack";
+import { freePort, startService, startTestBus, waitUntil, type RunningService, type TestBus } from "@slipway/test-kit";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { publishEncoded, publishEvent, STREAM_EVENTS } from "@slipway/events";
-import { freePort, repoRoot, projectorEnv, startService, startTestBus, waitUntil, type RunningService, type TestBus } from "@slipway/stack";
+import { freePort, repoRoot, projectorEnv, startService, startTestBus, waitUntil, type RunningService, type TestBus } from "@slipway/test-kit";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { buildIdOf, messyHistory, queuedOf } from "./history.js";

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { ensureScratchImage } from "./build-scratch-image.js";
-import { findBinary } from "./ldd.js";
+import { findBinary } from "@slipway/launcher";
 
 export const LOCAL_BUSYBOX_IMAGE = "slipway-local/busybox:latest";
 

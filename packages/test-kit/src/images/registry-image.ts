@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { binaryWithLibraries, ensureScratchImage } from "./build-scratch-image.js";
-import { findBinary, librariesOf } from "./ldd.js";
+import { findBinary, librariesOf } from "@slipway/launcher";
 
 export const LOCAL_REGISTRY_IMAGE = "slipway-local/registry:2";
 

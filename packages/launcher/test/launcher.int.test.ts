@@ -11,7 +11,7 @@ import { freePort, httpStatus, repoRoot, spawnChild, tcpReachable, waitUntil } f
 
 // The launcher end to end on free ports and a temp state dir: it starts NATS and a registry,
 // runs the four built services, answers the seed's webhook, and on SIGINT stops all it started.
-const launcher = join(repoRoot(), "packages", "stack", "dist", "cli", "up.js");
+const launcher = join(repoRoot(), "packages", "launcher", "dist", "cli", "up.js");
 
 type Ports = { natsPort: number; registryPort: number; ingressPort: number; projectorPort: number };
 

@@ -1,4 +1,4 @@
-import { ensureDockerEngine } from "../infra/docker.js";
+import { ensureDockerEngine } from "@slipway/launcher";
 
 /**
  * Loads testcontainers after setting the defaults this machine needs, which it reads at import:

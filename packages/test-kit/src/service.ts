@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
-import { repoRoot, serviceEntry } from "../paths.js";
-import { isReadyLine, spawnChild, type Exit } from "../processes.js";
+import { isReadyLine, repoRoot, serviceEntry, spawnChild, type Exit } from "@slipway/launcher";
 
 /** A service process started from its built entry point. */
 export type RunningService = {

@@ -1,5 +1,5 @@
 import { binaryWithLibraries, ensureScratchImage } from "./build-scratch-image.js";
-import { findBinary, librariesOf } from "./ldd.js";
+import { findBinary, librariesOf } from "@slipway/launcher";
 
 export const LOCAL_NATS_IMAGE = "slipway-local/nats:2.9";
 

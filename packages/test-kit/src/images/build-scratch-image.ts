@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import tar from "tar-fs";
 import type Docker from "dockerode";
-import { dockerClient, imageExists } from "../docker.js";
+import { dockerClient, imageExists } from "@slipway/launcher";
 
 /** An image built FROM scratch out of files of this machine (no pull: this machine has no registry access). */
 export type ScratchImageSpec = {

@@ -1,5 +1,5 @@
-import { ensureBusyboxImage } from "../images/busybox-image.js";
-import { ensureDockerEngine } from "../infra/docker.js";
+import { ensureBusyboxImage } from "./images/busybox-image.js";
+import { ensureDockerEngine } from "@slipway/launcher";
 import { harnessConfig } from "./config.js";
 
 /**

@@ -6,7 +6,7 @@ import { restartDelayMs } from "../src/cli/backoff.js";
 import { summaryLines } from "../src/cli/summary.js";
 import { registryConfig } from "../src/infra/registry.js";
 import { splitHostPort } from "../src/net.js";
-import { parseLdd } from "../src/images/ldd.js";
+import { parseLdd } from "../src/binaries.js";
 
 test("launcher config - defaults are the seed's ports", () => {
   const c = launcherConfig({});

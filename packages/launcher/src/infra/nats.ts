@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { spawnDaemon, stopPid } from "../processes.js";
 import { tcpReachable, waitUntil } from "../net.js";
-import { findBinary } from "../images/ldd.js";
+import { findBinary } from "../binaries.js";
 import { tailOf } from "./log-tail.js";
 
 /** A NATS server we use: reused when something listened already, else started by us. */

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { spawnDaemon, stopPid } from "../processes.js";
 import { httpStatus, waitUntil } from "../net.js";
-import { findBinary } from "../images/ldd.js";
+import { findBinary } from "../binaries.js";
 import { tailOf } from "./log-tail.js";
 
 /** A registry we push to: reused when one answered, else started by us. */
