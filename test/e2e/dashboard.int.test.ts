@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { createGitFixture, repoRoot, type TestRegistry } from "@slipway/test-kit";
+import { createGitFixture, repoRoot, withJetStream, type TestRegistry } from "@slipway/test-kit";
 import { startE2eSystem, type E2eSystem } from "./system.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -32,6 +32,8 @@ const SEED_CURL_BODY = `{
 type BuildView = { id: string; status: string; dockerfile: string; image: string; digest: string | null; events: { seq: number }[] };
 
 const e2e = suite("dashboard");
+// No streams made beforehand: the services make them, as on a fresh install.
+const bus = withJetStream(e2e, { streams: false });
 const ctx = {} as {
   system: E2eSystem;
   registry: TestRegistry;
@@ -57,14 +59,17 @@ e2e.before(async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (npm test's bootstrap does)`);
   ctx.nonce = randomUUID().slice(0, 8);
   // Lines a second apart: the page is open while they come, so they must arrive live.
-  ctx.system = await startE2eSystem({
-    token: API_TOKEN,
-    projectorToken: true,
-    files: (base) => ({
-      Dockerfile: `FROM ${base}\nRUN echo plain-image-build ${ctx.nonce}\n`,
-      Dockerfile_test: `FROM ${base}\nRUN for i in 1 2 3 4 5 6; do echo dash-line-$i-${ctx.nonce}; sleep 1; done\n`,
+  ctx.system = bus.own(
+    await startE2eSystem({
+      natsUrl: bus.nats.url,
+      token: API_TOKEN,
+      projectorToken: true,
+      files: (base) => ({
+        Dockerfile: `FROM ${base}\nRUN echo plain-image-build ${ctx.nonce}\n`,
+        Dockerfile_test: `FROM ${base}\nRUN for i in 1 2 3 4 5 6; do echo dash-line-$i-${ctx.nonce}; sleep 1; done\n`,
+      }),
     }),
-  });
+  );
   const { system } = ctx;
   ctx.registry = system.registry;
   ctx.git = system.git;
@@ -76,16 +81,12 @@ e2e.before(async () => {
 
   mkdirSync(SHOTS, { recursive: true });
   ctx.browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  bus.own({ stop: () => ctx.browser.close() });
   const context = await ctx.browser.newContext({ viewport: { width: 1280, height: 900 } });
   ctx.page = await context.newPage();
   ctx.page.setDefaultTimeout(30_000);
   ctx.page.on("pageerror", (err) => ctx.pageErrors.push(err.message));
   ctx.page.on("request", (req) => ctx.requested.push(req.url()));
-});
-
-e2e.after(async () => {
-  await ctx.browser?.close().catch((e) => console.error(e));
-  await ctx.system?.stop();
 });
 
 async function shot(name: string): Promise<void> {

@@ -5,10 +5,9 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { createGitFixture, type TestRegistry } from "@slipway/test-kit";
+import { createGitFixture, withJetStream, type TestRegistry } from "@slipway/test-kit";
 import { startE2eSystem, type E2eSystem } from "./system.js";
 import { seenInOrder, waitFor } from "./helpers.js";
 
@@ -33,6 +32,8 @@ const SEED_CURL_BODY = `{
 type BuildView = { id: string; deliveryId: string; status: string; dockerfile: string; image: string; tags: string[]; digest: string | null; error: { stage: string; message: string } | null; sha: string };
 
 const e2e = suite("seed scenario");
+// No streams made beforehand: the services make them, as on a fresh install.
+const bus = withJetStream(e2e, { streams: false });
 const ctx = {} as {
   system: E2eSystem;
   registry: TestRegistry;
@@ -41,7 +42,6 @@ const ctx = {} as {
   controlUrl: string;
   buildsUrl: string;
   logsDir: string;
-  nc: NatsConnection;
   subjects: string[];
   git: ReturnType<typeof createGitFixture>;
   nonce: string;
@@ -51,14 +51,17 @@ const ctx = {} as {
 e2e.before(async () => {
   // A nonce in every RUN keeps Docker's layer cache from skipping the steps whose output we check.
   ctx.nonce = randomUUID();
-  ctx.system = await startE2eSystem({
-    token: API_TOKEN,
-    files: (base) => ({
-      Dockerfile: `FROM ${base}\nRUN echo plain-image-build ${ctx.nonce}\n`,
-      Dockerfile_test: `FROM ${base}\nCOPY README.md /README.md\nRUN echo seed-test-build ${ctx.nonce} && cat /README.md\n`,
-      "README.md": `the fruty test repo ${ctx.nonce}\n`,
+  ctx.system = bus.own(
+    await startE2eSystem({
+      natsUrl: bus.nats.url,
+      token: API_TOKEN,
+      files: (base) => ({
+        Dockerfile: `FROM ${base}\nRUN echo plain-image-build ${ctx.nonce}\n`,
+        Dockerfile_test: `FROM ${base}\nCOPY README.md /README.md\nRUN echo seed-test-build ${ctx.nonce} && cat /README.md\n`,
+        "README.md": `the fruty test repo ${ctx.nonce}\n`,
+      }),
     }),
-  });
+  );
   const { system } = ctx;
   ctx.registry = system.registry;
   ctx.git = system.git;
@@ -69,17 +72,11 @@ e2e.before(async () => {
   ctx.buildsUrl = `${system.projectorUrl}/builds`;
 
   // A plain subscription, as `nats sub 'ci.>'` would see the system.
-  ctx.nc = await connect({ servers: system.nats.url });
   ctx.subjects = [];
-  const sub = ctx.nc.subscribe("ci.>");
+  const sub = bus.nc.subscribe("ci.>");
   void (async () => {
     for await (const m of sub) ctx.subjects.push(m.subject);
   })();
-});
-
-e2e.after(async () => {
-  await ctx.nc?.close();
-  await ctx.system?.stop();
 });
 
 async function builds(): Promise<BuildView[]> {

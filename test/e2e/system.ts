@@ -8,16 +8,13 @@ import {
   freePort,
   removeLocalTags,
   startService,
-  startTestNats,
   startTestRegistry,
   type RunningService,
-  type TestNats,
   type TestRegistry,
 } from "@slipway/test-kit";
 
-/** The whole system on real parts, as the end-to-end tests run it. */
+/** The whole system on real parts, as the end-to-end tests run it, on a suite's NATS. */
 export type E2eSystem = {
-  nats: TestNats;
   registry: TestRegistry;
   /** A bare repo `fruty_docker-ci` that git-sync clones from, with the first commit made. */
   git: ReturnType<typeof createGitFixture>;
@@ -27,16 +24,16 @@ export type E2eSystem = {
   projectorUrl: string;
   /** The projector's logs folder. */
   logsDir: string;
-  /** Stops every service, the registry (its pushed tags removed) and NATS. */
+  /** Stops every service and the registry (its pushed tags removed); NATS is the suite's. */
   stop(): Promise<void>;
 };
 
 /**
- * Docker engine, NATS, a registry, a git repo whose first commit holds `files(base)`, and the four
- * services as their own processes (ingress with `token` as its API token; the projector with it
- * too when `projectorToken`, and forwarding to ingress).
+ * Docker engine, a registry, a git repo whose first commit holds `files(base)`, and the four
+ * services as their own processes on the NATS at `natsUrl` (ingress with `token` as its API token;
+ * the projector with it too when `projectorToken`, and forwarding to ingress).
  */
-export async function startE2eSystem(o: { files: (base: string) => Record<string, string>; token: string; projectorToken?: boolean }): Promise<E2eSystem> {
+export async function startE2eSystem(o: { natsUrl: string; files: (base: string) => Record<string, string>; token: string; projectorToken?: boolean }): Promise<E2eSystem> {
   const stops: (() => Promise<unknown>)[] = [];
   let registry: TestRegistry | undefined;
   const stop = async () => {
@@ -46,8 +43,6 @@ export async function startE2eSystem(o: { files: (base: string) => Record<string
   try {
     await ensureDockerEngine();
     const base = await ensureBaseImage();
-    const nats = await startTestNats();
-    stops.push(nats.stop);
     registry = await startTestRegistry();
     stops.push(registry.stop);
     const git = createGitFixture("fruty_docker-ci");
@@ -58,7 +53,7 @@ export async function startE2eSystem(o: { files: (base: string) => Record<string
     const ingressPort = await freePort();
     const projectorPort = await freePort();
     const ingressUrl = `http://127.0.0.1:${ingressPort}`;
-    const common = { SLIPWAY_NATS_URL: nats.url, SLIPWAY_LOG_LEVEL: "info" };
+    const common = { SLIPWAY_NATS_URL: o.natsUrl, SLIPWAY_LOG_LEVEL: "info" };
     const services: [string, Record<string, string>][] = [
       [
         "projector",
@@ -79,7 +74,7 @@ export async function startE2eSystem(o: { files: (base: string) => Record<string
       const svc: RunningService = await startService(name, { ...common, ...env });
       stops.push(svc.stop);
     }
-    return { nats, registry, git, base, ingressUrl, projectorUrl: `http://127.0.0.1:${projectorPort}`, logsDir, stop };
+    return { registry, git, base, ingressUrl, projectorUrl: `http://127.0.0.1:${projectorPort}`, logsDir, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -1,67 +1,48 @@
 import { randomBytes } from "node:crypto";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import {
   STREAM_EVENTS,
   STREAM_LOGS,
   decodeEvent,
   durables,
-  ensureStreams,
   publishEvent,
   subjects,
   type BuildQueued,
   type Event,
 } from "@slipway/events";
-import { ensureBaseImage, ensureDockerEngine, manifestDigest, removeLocalTags, startService, startTestNats, startTestRegistry, type RunningService } from "@slipway/test-kit";
+import { ensureBaseImage, manifestDigest, removeLocalTags, startService, startTestRegistry, withJetStream, type RunningService } from "@slipway/test-kit";
 import { publishQueued as publishQueuedOn, queuedBuild, storeContext as storeContextIn } from "./fixtures.js";
 
-type Started = { stop(): Promise<unknown> };
-const started: Started[] = [];
-let nc: NatsConnection | undefined;
-let js: JetStreamClient;
-let jsm: JetStreamManager;
+const bus = withJetStream(test);
 let base = "";
 let registryAddress = "";
 let registryUrl = "";
 let builder: RunningService | undefined;
 
 test.before(async () => {
-  await ensureDockerEngine();
   base = await ensureBaseImage();
-  const nats = await startTestNats();
-  started.push(nats);
-  const registry = await startTestRegistry();
-  started.push(registry);
+  const registry = bus.own(await startTestRegistry());
   registryAddress = registry.address;
   registryUrl = registry.url;
-  nc = await connect({ servers: nats.url });
-  js = jetstream(nc);
-  jsm = await jetstreamManager(nc);
-  await ensureStreams(jsm);
-  builder = await startService("builder", { SLIPWAY_NATS_URL: nats.url });
-  started.push(builder);
+  builder = bus.own(await startService("builder", { SLIPWAY_NATS_URL: bus.nats.url }));
 });
 
 test.after(async () => {
-  await nc?.close().catch(() => undefined);
-  // Stop in reverse order (builder before NATS), each even if another fails.
-  for (const s of started.reverse()) await s.stop().catch((err: unknown) => console.error("cleanup:", err));
   if (registryAddress) await removeLocalTags(registryAddress).catch((err: unknown) => console.error("cleanup:", err));
 });
 
-const storeContext = (dockerfile: string, contents: string) => storeContextIn(nc!, dockerfile, contents);
+const storeContext = (dockerfile: string, contents: string) => storeContextIn(bus.nc, dockerfile, contents);
 const queued = (buildId: string, dockerfile: string, contextObject: string) =>
   queuedBuild(buildId, { dockerfile, contextObject, image: `${registryAddress}/fruty_docker-ci_test` });
-const publishQueued = (data: BuildQueued) => publishQueuedOn(js, data);
+const publishQueued = (data: BuildQueued) => publishQueuedOn(bus.js, data);
 
 /**
  * Reads a stream's messages on `filter` from the start until `done` says so. The bound only keeps a
  * broken builder from hanging the run; no assertion depends on it.
  */
 async function readUntil(stream: string, filter: string, done: (events: Event[], pending: number) => boolean, boundMs = 120_000): Promise<Event[]> {
-  const consumer = await js.consumers.get(stream, { filter_subjects: filter });
+  const consumer = await bus.js.consumers.get(stream, { filter_subjects: filter });
   const messages = await consumer.consume();
   const timer = setTimeout(() => void messages.close(), boundMs);
   const events: Event[] = [];
@@ -157,7 +138,7 @@ test("builder - a missing context object fails at stage context", async () => {
 async function waitAcked(seq: number, boundMs = 120_000): Promise<void> {
   const end = Date.now() + boundMs;
   while (Date.now() < end) {
-    const info = await jsm.consumers.info(durables.builders.stream, durables.builders.name);
+    const info = await bus.jsm.consumers.info(durables.builders.stream, durables.builders.name);
     if (info.ack_floor.stream_seq >= seq) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -172,7 +153,7 @@ test("builder - a job that comes back after its build ended is acked without a r
   assert.ok(terminal(first.events), builder?.output());
 
   // The same job again, as a redelivery presents it after the builder died before its ack.
-  const { ack } = await publishEvent(js, "BuildQueued", data, { id: `queued-again-${buildId}`, correlationId: data.deliveryId, causationId: null });
+  const { ack } = await publishEvent(bus.js, "BuildQueued", data, { id: `queued-again-${buildId}`, correlationId: data.deliveryId, causationId: null });
   await waitAcked(ack.seq);
 
   const startedEvents = await readUntil(STREAM_EVENTS, subjects.build(buildId, "started"), (_e, pending) => pending === 0, 10_000);

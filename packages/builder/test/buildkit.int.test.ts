@@ -1,17 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { startFleet, until, type Fleet } from "./fleet-harness.js";
+import { until, withFleet } from "./fleet-harness.js";
 
-let fleet: Fleet;
-
-test.before(async () => {
-  fleet = await startFleet();
-});
-
-test.after(async () => {
-  await fleet?.dispose();
-});
+const fleet = withFleet(test);
 
 test("buildkit - Dockerfiles for today's Docker build: RUN --mount=type=cache, multi-stage COPY --from; the log is plain progress", async () => {
   const builder = await fleet.builder();

@@ -3,17 +3,9 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { eventIds, publishEvent } from "@slipway/events";
 import { freePort, startTestRegistry } from "@slipway/test-kit";
-import { startFleet, until, type Fleet } from "./fleet-harness.js";
+import { until, withFleet } from "./fleet-harness.js";
 
-let fleet: Fleet;
-
-test.before(async () => {
-  fleet = await startFleet();
-});
-
-test.after(async () => {
-  await fleet?.dispose();
-});
+const fleet = withFleet(test);
 
 async function requestCancel(buildId: string, deliveryId: string, requestedBy: string): Promise<void> {
   await publishEvent(fleet.js, "BuildCancelRequested", { buildId, requestedBy, reason: "test" }, { id: eventIds.cancelRequested(buildId, randomUUID()), correlationId: deliveryId, causationId: null });

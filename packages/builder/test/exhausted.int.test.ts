@@ -1,41 +1,27 @@
 import { randomBytes } from "node:crypto";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { connect, type NatsConnection, type Subscription } from "@nats-io/transport-node";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { STREAM_EVENTS, decodeEvent, ensureDurable, ensureStreams, subjects, type Event } from "@slipway/events";
+import type { Subscription } from "@nats-io/transport-node";
+import { STREAM_EVENTS, decodeEvent, ensureDurable, subjects, type Event } from "@slipway/events";
 import { createLogger } from "@slipway/service-kit";
-import { startTestNats, type TestNats } from "@slipway/test-kit";
+import { withJetStream } from "@slipway/test-kit";
 import { BUILD_ABANDONED } from "../src/build-job.js";
 import { watchExhaustedBuilds } from "../src/exhausted.js";
 import { publishQueued, queuedBuild } from "./fixtures.js";
 
-let nats: TestNats | undefined;
-let nc: NatsConnection | undefined;
-
-test.before(async () => {
-  nats = await startTestNats();
-  nc = await connect({ servers: nats.url });
-  await ensureStreams(await jetstreamManager(nc));
-});
-
-test.after(async () => {
-  await nc?.close().catch(() => undefined);
-  await nats?.stop();
-});
+const bus = withJetStream(test);
 
 test("exhausted - a build whose deliveries ran out without a verdict is reported failed", async () => {
-  const js = jetstream(nc!);
-  const jsm = await jetstreamManager(nc!);
+  const { nc, js, jsm } = bus;
   const buildId = "bexh" + randomBytes(4).toString("hex");
   // No builder service runs here: this consumer stands in for builders that take the job and die.
   const spec = { stream: STREAM_EVENTS, name: `exhaust-${buildId}`, filter: subjects.build(buildId, "queued"), ackWaitMs: 500, maxDeliver: 2 };
   await ensureDurable(jsm, spec);
   const logger = createLogger("test", "silent");
   // Two watchers, as two running builders would have: both report, the shared event id dedups.
-  const watchers: Subscription[] = [watchExhaustedBuilds(nc!, jsm, js, spec, logger), watchExhaustedBuilds(nc!, jsm, js, spec, logger)];
+  const watchers: Subscription[] = [watchExhaustedBuilds(nc, jsm, js, spec, logger), watchExhaustedBuilds(nc, jsm, js, spec, logger)];
   const messages = await (await js.consumers.get(spec.stream, spec.name)).consume({ max_messages: 1 });
-  const failedSub = nc!.subscribe(subjects.build(buildId, "failed"), { max: 1 });
+  const failedSub = nc.subscribe(subjects.build(buildId, "failed"), { max: 1 });
   const bound = setTimeout(() => failedSub.unsubscribe(), 30_000);
   try {
     const q = await publishQueued(js, queuedBuild(buildId, { image: "127.0.0.1:5500/fruty_docker-ci", tags: ["latest"], contextObject: "unused" }));

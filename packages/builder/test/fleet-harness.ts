@@ -3,12 +3,12 @@ import Docker from "dockerode";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { STREAM_EVENTS, STREAM_LOGS, decodeEvent, lastBuildEvent, subjects, type BuildPhase, type Event, type EventType } from "@slipway/events";
-import { ensureBaseImage, ensureDockerEngine, runningSteps, removeLocalTags, startService, startTestBus, startTestRegistry, type RunningService, type TestNats, type TestRegistry } from "@slipway/test-kit";
+import { ensureBaseImage, runningSteps, removeLocalTags, startService, startTestRegistry, withJetStream, type RunningService, type SuiteHooks, type TestBus, type TestNats, type TestRegistry } from "@slipway/test-kit";
 import { publishQueued, queuedBuild, storeContext } from "./fixtures.js";
 import type { BuildQueued } from "@slipway/events";
 
 /**
- * One NATS, one registry and a client for a builder integration test file, with the reads the
+ * One NATS, one registry and a client for a builder integration test suite, with the reads the
  * tests assert on: what the stream stores for a build, its log, its containers.
  */
 export type Fleet = {
@@ -20,7 +20,7 @@ export type Fleet = {
   docker: Docker;
   /** A `FROM` image with a shell. */
   base: string;
-  /** Starts a builder process; stopped by `dispose` if the test did not. */
+  /** Starts a builder process; stopped after the suite if the test did not. */
   builder(env?: Record<string, string>): Promise<RunningService>;
   /** Stores a one-Dockerfile context and queues its build; returns the BuildQueued data. */
   queue(dockerfile: string, fields?: Partial<BuildQueued>): Promise<BuildQueued>;
@@ -34,17 +34,23 @@ export type Fleet = {
   logChunks(buildId: string): Promise<Event<"BuildLogChunk">[]>;
   /** Running build steps whose command mentions `nonce`. */
   runningSteps(nonce: string): Promise<number>;
-  dispose(): Promise<void>;
 };
 
-export async function startFleet(): Promise<Fleet> {
-  await ensureDockerEngine();
+/** The fleet of a uvu suite: started in its `before`, stopped in its `after` (see `withJetStream`). */
+export function withFleet(suite: SuiteHooks): Fleet {
+  const bus = withJetStream(suite);
+  const fleet = {} as Fleet;
+  suite.before(async () => void Object.assign(fleet, await startFleet(bus)));
+  suite.after(async () => {
+    if (fleet.registry) await removeLocalTags(fleet.registry.address).catch((err: unknown) => console.error("cleanup:", err));
+  });
+  return fleet;
+}
+
+async function startFleet(bus: TestBus): Promise<Fleet> {
   const base = await ensureBaseImage();
-  const bus = await startTestBus();
   const { nats, nc, js, jsm } = bus;
-  const registry = await startTestRegistry();
-  const docker = new Docker();
-  const builders: RunningService[] = [];
+  const registry = bus.own(await startTestRegistry());
 
   const fleet: Fleet = {
     nats,
@@ -52,13 +58,9 @@ export async function startFleet(): Promise<Fleet> {
     nc,
     js,
     jsm,
-    docker,
+    docker: new Docker(),
     base,
-    async builder(env = {}) {
-      const b = await startService("builder", { SLIPWAY_NATS_URL: nats.url, SLIPWAY_LOG_LEVEL: "info", ...env });
-      builders.push(b);
-      return b;
-    },
+    builder: async (env = {}) => bus.own(await startService("builder", { SLIPWAY_NATS_URL: nats.url, SLIPWAY_LOG_LEVEL: "info", ...env })),
     async queue(dockerfile, fields = {}) {
       const buildId = "b" + randomBytes(6).toString("hex");
       const contextObject = await storeContext(nc, "Dockerfile", dockerfile);
@@ -91,12 +93,6 @@ export async function startFleet(): Promise<Fleet> {
       return chunks;
     },
     runningSteps,
-    async dispose() {
-      for (const b of builders) await b.stop().catch(() => undefined);
-      await fleet.registry.stop().catch((err: unknown) => console.error("cleanup:", err));
-      await bus.stop().catch((err: unknown) => console.error("cleanup:", err));
-      await removeLocalTags(fleet.registry.address).catch((err: unknown) => console.error("cleanup:", err));
-    },
   };
   return fleet;
 }

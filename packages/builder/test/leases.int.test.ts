@@ -5,17 +5,9 @@ import { randomBytes } from "node:crypto";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { freePort, startService } from "@slipway/test-kit";
-import { startFleet, until, type Fleet } from "./fleet-harness.js";
+import { until, withFleet } from "./fleet-harness.js";
 
-let fleet: Fleet;
-
-test.before(async () => {
-  fleet = await startFleet();
-});
-
-test.after(async () => {
-  await fleet?.dispose();
-});
+const fleet = withFleet(test);
 
 test("leases - kill -9 of a builder mid-build: another takes the job within the 15 s lease, one build with attempt 2 and one ImagePushed", async () => {
   const dir = mkdtempSync(join(tmpdir(), "slipway-leases-"));

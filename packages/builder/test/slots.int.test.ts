@@ -2,17 +2,9 @@ import { randomBytes } from "node:crypto";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { durables } from "@slipway/events";
-import { startFleet, until, type Fleet } from "./fleet-harness.js";
+import { until, withFleet } from "./fleet-harness.js";
 
-let fleet: Fleet;
-
-test.before(async () => {
-  fleet = await startFleet();
-});
-
-test.after(async () => {
-  await fleet?.dispose();
-});
+const fleet = withFleet(test);
 
 test("slots - a build queued behind one longer than 3x the ack wait starts on its first delivery", async () => {
   const builder = await fleet.builder({ SLIPWAY_BUILD_CONCURRENCY: "1", SLIPWAY_BUILD_ACK_WAIT_SECONDS: "2" });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ConsumerMessages } from "@nats-io/jetstream";
 import { decodeEvent, durables, ensureDurable, publishEvent, STREAM_EVENTS, STREAM_LOGS, subjects, type EventData } from "@slipway/events";
-import { freePort, projectorEnv, startService, startTestBus, waitUntil, type RunningService, type TestBus } from "@slipway/test-kit";
+import { freePort, projectorEnv, startService, waitUntil, withJetStream, type RunningService } from "@slipway/test-kit";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { runCli } from "./run-cli.js";
@@ -18,7 +18,8 @@ const REPO = { key: "acme/shop", name: "shop", owner: "acme" };
 const SHA = "a".repeat(40);
 const DONE = "bctl000000000001";
 const RUNNING = "bctl000000000002";
-type Ctx = { bus: TestBus; dir: string; projector: RunningService; ingress: RunningService; ingressUrl: string; env: Record<string, string> };
+const bus = withJetStream(test);
+type Ctx = { dir: string; projector: RunningService; ingressUrl: string; env: Record<string, string> };
 let ctx: Ctx | null = null;
 
 function need(): Ctx {
@@ -30,7 +31,6 @@ const links = (id: string) => ({ id, correlationId: "ctl-delivery", causationId:
 const queued = (buildId: string): EventData<"BuildQueued"> => ({ buildId, deliveryId: "ctl-delivery", repo: REPO, sha: SHA, branch: "main", dockerfile: "Dockerfile", image: "127.0.0.1:5500/shop", tags: [SHA], buildNumber: 1, contextObject: "ctx" });
 
 test.before(async () => {
-  const bus = await startTestBus();
   const dir = await mkdtemp(join(tmpdir(), "cli-control-"));
   for (const id of [DONE, RUNNING]) await publishEvent(bus.js, "BuildQueued", queued(id), links(`q-${id}`));
   await publishEvent(bus.js, "BuildStarted", { buildId: RUNNING, builder: "int:1", attempt: 1 }, links("s-running"));
@@ -38,25 +38,21 @@ test.before(async () => {
   for (let i = 0; i < 3; i++) await publishEvent(bus.js, "BuildLogChunk", { buildId: RUNNING, attempt: 1, seq: i, offset: i * 5, text: `line${i}` }, links(`l-${i}`));
   const ingressPort = await freePort();
   const ingressUrl = `http://127.0.0.1:${ingressPort}`;
-  const ingress = await startService("ingress", { SLIPWAY_NATS_URL: bus.nats.url, SLIPWAY_INGRESS_HOST: "127.0.0.1", SLIPWAY_INGRESS_PORT: String(ingressPort), SLIPWAY_API_TOKEN: TOKEN });
+  bus.own(await startService("ingress", { SLIPWAY_NATS_URL: bus.nats.url, SLIPWAY_INGRESS_HOST: "127.0.0.1", SLIPWAY_INGRESS_PORT: String(ingressPort), SLIPWAY_API_TOKEN: TOKEN }));
   const port = await freePort();
-  const projector = await startService("projector", { ...projectorEnv({ natsUrl: bus.nats.url, port, dir, token: TOKEN }), SLIPWAY_INGRESS_URL: ingressUrl });
+  const projector = bus.own(await startService("projector", { ...projectorEnv({ natsUrl: bus.nats.url, port, dir, token: TOKEN }), SLIPWAY_INGRESS_URL: ingressUrl }));
   const env = { SLIPWAY_PROJECTOR_URL: `http://127.0.0.1:${port}`, SLIPWAY_NATS_URL: bus.nats.url, SLIPWAY_INGRESS_URL: ingressUrl, SLIPWAY_API_TOKEN: TOKEN, SLIPWAY_USER: "alice" };
-  ctx = { bus, dir, projector, ingress, ingressUrl, env };
+  ctx = { dir, projector, ingressUrl, env };
   await waitUntil(async () => (await runCli(["builds", "--json"], env)).stdout.includes(RUNNING), 20_000, "projector caught up");
 });
 
 test.after(async () => {
-  if (!ctx) return;
-  await ctx.projector.stop().catch(() => undefined);
-  await ctx.ingress.stop().catch(() => undefined);
-  await ctx.bus.stop().catch(() => undefined);
-  await rm(ctx.dir, { recursive: true, force: true });
+  if (ctx) await rm(ctx.dir, { recursive: true, force: true });
 });
 
 /** The last event stored on `subject`, decoded. */
 async function lastOn(subject: string) {
-  const msg = await need().bus.jsm.streams.getMessage(STREAM_EVENTS, { last_by_subj: subject });
+  const msg = await bus.jsm.streams.getMessage(STREAM_EVENTS, { last_by_subj: subject });
   assert.ok(msg, `an event on ${subject}`);
   return decodeEvent(msg!.data);
 }
@@ -114,7 +110,6 @@ type Puller = { stop(): Promise<void> };
 
 /** Stands in for a running service: keeps a pull request waiting on its consumer, acks what comes. */
 async function pullLike(durable: (typeof durables)["gitSync" | "builders"]): Promise<Puller> {
-  const { bus } = need();
   await ensureDurable(bus.jsm, durable);
   const consumer = await bus.js.consumers.get(durable.stream, durable.name);
   let stopped = false;
@@ -135,7 +130,7 @@ async function pullLike(durable: (typeof durables)["gitSync" | "builders"]): Pro
 }
 
 test("status - streams, consumers by service and the services; exit 0 only while all of them run", async () => {
-  const { env, bus } = need();
+  const { env } = need();
   const down = await runCli(["status", "--json"], env);
   assert.is(down.code, 1, `builder and git-sync are not running: ${down.stderr}`);
   const report = JSON.parse(down.stdout);

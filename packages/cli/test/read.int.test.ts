@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { publishEncoded, publishEvent, STREAM_EVENTS, type EventData } from "@slipway/events";
-import { freePort, projectorEnv, startService, startTestBus, waitUntil, type RunningService, type TestBus } from "@slipway/test-kit";
+import { freePort, projectorEnv, startService, waitUntil, withJetStream } from "@slipway/test-kit";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { messyHistory } from "../../projector/test/history.js";
@@ -17,7 +17,8 @@ const TOKEN = "cli-int-token";
 const REPO = { key: "acme/shop", name: "shop", owner: "acme" };
 const SHA = "c".repeat(40);
 const DIGEST = "sha256:" + "e".repeat(64);
-type Ctx = { bus: TestBus; dir: string; url: string; svc: RunningService; env: Record<string, string> };
+const bus = withJetStream(test);
+type Ctx = { dir: string; url: string; env: Record<string, string> };
 let ctx: Ctx | null = null;
 
 function need(): Ctx {
@@ -37,26 +38,22 @@ function queued(buildId: string): EventData<"BuildQueued"> {
 }
 
 async function chunk(buildId: string, seq: number, offset: number, text: string): Promise<void> {
-  await publishEvent(need().bus.js, "BuildLogChunk", { buildId, attempt: 1, seq, offset, text }, links(`l-${buildId}-${seq}`));
+  await publishEvent(bus.js, "BuildLogChunk", { buildId, attempt: 1, seq, offset, text }, links(`l-${buildId}-${seq}`));
 }
 
 test.before(async () => {
-  const bus = await startTestBus();
   const dir = await mkdtemp(join(tmpdir(), "cli-int-"));
   for (const event of messyHistory(7, 80)) await publishEncoded(bus.js, event);
   const port = await freePort();
-  const svc = await startService("projector", projectorEnv({ natsUrl: bus.nats.url, port, dir, token: TOKEN }));
+  bus.own(await startService("projector", projectorEnv({ natsUrl: bus.nats.url, port, dir, token: TOKEN })));
   const url = `http://127.0.0.1:${port}`;
-  ctx = { bus, dir, url, svc, env: { SLIPWAY_PROJECTOR_URL: url, SLIPWAY_NATS_URL: bus.nats.url, SLIPWAY_API_TOKEN: TOKEN } };
+  ctx = { dir, url, env: { SLIPWAY_PROJECTOR_URL: url, SLIPWAY_NATS_URL: bus.nats.url, SLIPWAY_API_TOKEN: TOKEN } };
   const lastSeq = (await bus.jsm.streams.info(STREAM_EVENTS)).state.last_seq;
   await waitUntil(async () => (await api("/healthz")).body.checkpoint === lastSeq, 20_000, "projector caught up");
 });
 
 test.after(async () => {
-  if (!ctx) return;
-  await ctx.svc.stop().catch(() => undefined);
-  await ctx.bus.stop().catch(() => undefined);
-  await rm(ctx.dir, { recursive: true, force: true });
+  if (ctx) await rm(ctx.dir, { recursive: true, force: true });
 });
 
 test("builds --json - equals the API's answer, with filters, --as-of and --all", async () => {
@@ -121,7 +118,7 @@ test("access - no token or a wrong one is exit 2 naming SLIPWAY_API_TOKEN; no pr
 });
 
 test("logs -f - prints the chunks as they are published, then the verdict; exit 0 when pushed", async () => {
-  const { bus, env } = need();
+  const { env } = need();
   const id = "bcli000000000001";
   await publishEvent(bus.js, "BuildQueued", queued(id), links(`q-${id}`));
   await publishEvent(bus.js, "BuildStarted", { buildId: id, builder: "int:1", attempt: 1 }, links(`s-${id}`));
@@ -146,7 +143,7 @@ test("logs -f - prints the chunks as they are published, then the verdict; exit 
 });
 
 test("logs -f - exit 1 when the build fails; an unknown build is exit 1 too", async () => {
-  const { bus, env } = need();
+  const { env } = need();
   const id = "bcli000000000002";
   await publishEvent(bus.js, "BuildQueued", queued(id), links(`q-${id}`));
   const follow = startCli(["logs", "-f", id], env);
@@ -162,7 +159,7 @@ test("logs -f - exit 1 when the build fails; an unknown build is exit 1 too", as
 });
 
 test("watch - one line per event published while it runs, log lines by build, and what is no event", async () => {
-  const { bus, env } = need();
+  const { env } = need();
   const id = "bcli000000000003";
   const watch = startCli(["watch"], env);
   await watch.waitFor(/watching ci\.> on /, 15_000, "stderr");
@@ -185,7 +182,7 @@ test("watch - one line per event published while it runs, log lines by build, an
 });
 
 test("watch --json - the event and its subject per line, on the subject filter given", async () => {
-  const { bus, env } = need();
+  const { env } = need();
   const id = "bcli000000000004";
   const watch = startCli(["watch", "ci.build.>", "--json"], env);
   await watch.waitFor(/watching ci\.build\.>/, 15_000, "stderr");
@@ -199,7 +196,7 @@ test("watch --json - the event and its subject per line, on the subject filter g
 });
 
 test("replay - the live view rebuilt with progress, exit 0; --out --to a sequence replays into a folder", async () => {
-  const { env, dir, bus } = need();
+  const { env, dir } = need();
   const live = await runCli(["replay", "--json"], env);
   assert.is(live.code, 0, live.stderr);
   const status = JSON.parse(live.stdout);

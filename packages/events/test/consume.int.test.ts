@@ -1,35 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import { startTestNats, type TestNats } from "@slipway/test-kit";
+import { withJetStream } from "@slipway/test-kit";
 import { createEvent, encodeEvent } from "../src/codec.js";
 import { consumeEvents, UNSUPPORTED_VERSION_DELAY_MS, type ConsumeLoop, type EventLogger, type HandlerContext } from "../src/consume.js";
 import type { Event } from "../src/envelope.js";
 import { publishEvent } from "../src/publish.js";
-import { ensureDurable, ensureStreams, STREAM_EVENTS } from "../src/streams.js";
+import { ensureDurable, STREAM_EVENTS } from "../src/streams.js";
 import { subjects } from "../src/subjects.js";
 import { eventIds } from "../src/ids.js";
 import { SlipwayError } from "../src/errors.js";
 
-let nats: TestNats | undefined;
-let nc: NatsConnection | undefined;
-let js: JetStreamClient;
-let jsm: JetStreamManager;
-
-test.before(async () => {
-  nats = await startTestNats();
-  nc = await connect({ servers: nats.url });
-  js = jetstream(nc);
-  jsm = await jetstreamManager(nc);
-  await ensureStreams(jsm);
-});
-
-test.after(async () => {
-  await nc?.close().catch(() => undefined);
-  await nats?.stop();
-});
+const bus = withJetStream(test);
 
 /** A logger that keeps what it was told, by level. */
 function recordingLogger() {
@@ -45,7 +27,7 @@ function recordingLogger() {
  */
 function watchAcks(consumer: string) {
   const answers: { seq: number; payload: string }[] = [];
-  const sub = nc!.subscribe(`$JS.ACK.${STREAM_EVENTS}.${consumer}.>`, {
+  const sub = bus.nc.subscribe(`$JS.ACK.${STREAM_EVENTS}.${consumer}.>`, {
     callback: (_err, m) => {
       const payload = Buffer.from(m.data).toString("utf8");
       // Progress pings are not answers.
@@ -80,7 +62,7 @@ function queuedData(buildId: string) {
 async function freshDurable(tag: string) {
   const buildId = tag + randomBytes(4).toString("hex");
   const spec = { stream: STREAM_EVENTS, name: `consume-${buildId}`, filter: `ci.build.${buildId}.*`, ackWaitMs: 30_000, maxDeliver: 5 };
-  await ensureDurable(jsm, spec);
+  await ensureDurable(bus.jsm, spec);
   return { buildId, spec };
 }
 
@@ -92,9 +74,9 @@ test("consume - an event newer than this consumer knows is given back with a del
   let loop: ConsumeLoop | undefined;
   try {
     const current = createEvent("BuildQueued", queuedData(buildId), { id: "q-" + buildId, correlationId: "c", causationId: null });
-    const newer = await js.publish(subjects.build(buildId, "queued"), encodeEvent({ ...current, version: 99 }));
-    const invalid = await js.publish(subjects.build(buildId, "started"), Buffer.from("not json"));
-    loop = consumeEvents(await js.consumers.get(spec.stream, spec.name), async (e) => void handled.push(e), { logger, maxDeliver: spec.maxDeliver });
+    const newer = await bus.js.publish(subjects.build(buildId, "queued"), encodeEvent({ ...current, version: 99 }));
+    const invalid = await bus.js.publish(subjects.build(buildId, "started"), Buffer.from("not json"));
+    loop = consumeEvents(await bus.js.consumers.get(spec.stream, spec.name), async (e) => void handled.push(e), { logger, maxDeliver: spec.maxDeliver });
     await until(() => acks.answers.length >= 2);
 
     const answerTo = (seq: number) => acks.answers.filter((a) => a.seq === seq).map((a) => a.payload);
@@ -104,12 +86,12 @@ test("consume - an event newer than this consumer knows is given back with a del
     assert.ok(said("error", "newer version"), "the newer version is logged as an error");
     assert.ok(said("error", "invalid event acked away"));
     // Not acked: the message is still the consumer's, waiting for a newer process.
-    const info = await jsm.consumers.info(spec.stream, spec.name);
+    const info = await bus.jsm.consumers.info(spec.stream, spec.name);
     assert.is(info.ack_floor.stream_seq < newer.seq, true, "the newer event is not acked");
   } finally {
     await loop?.stop();
     acks.sub.unsubscribe();
-    await jsm.consumers.delete(spec.stream, spec.name).catch(() => undefined);
+    await bus.jsm.consumers.delete(spec.stream, spec.name).catch(() => undefined);
   }
 });
 
@@ -120,13 +102,13 @@ test("consume - an ack the server does not confirm is logged, not treated as a h
   let runs = 0;
   let loop: ConsumeLoop | undefined;
   try {
-    await publishEvent(js, "BuildQueued", queuedData(buildId), { id: "q-" + buildId, correlationId: "c", causationId: null });
+    await publishEvent(bus.js, "BuildQueued", queuedData(buildId), { id: "q-" + buildId, correlationId: "c", causationId: null });
     // The consumer disappears while the work runs: the server can no longer confirm the ack.
     loop = consumeEvents(
-      await js.consumers.get(spec.stream, spec.name),
+      await bus.js.consumers.get(spec.stream, spec.name),
       async () => {
         runs++;
-        await jsm.consumers.delete(spec.stream, spec.name);
+        await bus.jsm.consumers.delete(spec.stream, spec.name);
       },
       { logger, maxDeliver: spec.maxDeliver },
     );
@@ -139,7 +121,7 @@ test("consume - an ack the server does not confirm is logged, not treated as a h
   } finally {
     await loop?.stop();
     acks.sub.unsubscribe();
-    await jsm.consumers.delete(spec.stream, spec.name).catch(() => undefined);
+    await bus.jsm.consumers.delete(spec.stream, spec.name).catch(() => undefined);
   }
 });
 
@@ -153,7 +135,7 @@ test("consume - stop aborts the handler's signal and hands its message back at o
   let loop: ConsumeLoop | undefined;
   let second: ConsumeLoop | undefined;
   try {
-    const { ack } = await publishEvent(js, "BuildQueued", queuedData(buildId), { id: "q-" + buildId, correlationId: "c", causationId: null });
+    const { ack } = await publishEvent(bus.js, "BuildQueued", queuedData(buildId), { id: "q-" + buildId, correlationId: "c", causationId: null });
     // Long work that gives up when told to, as a Docker build does with its abort signal.
     const longWork = (_e: Event, ctx: HandlerContext) =>
       new Promise<void>((_resolve, reject) => {
@@ -165,7 +147,7 @@ test("consume - stop aborts the handler's signal and hands its message back at o
           reject(new Error("aborted"));
         });
       });
-    loop = consumeEvents(await js.consumers.get(spec.stream, spec.name), longWork, { logger: first.logger, maxDeliver: spec.maxDeliver });
+    loop = consumeEvents(await bus.js.consumers.get(spec.stream, spec.name), longWork, { logger: first.logger, maxDeliver: spec.maxDeliver });
     await handlerStarted;
     await loop.stop();
     await until(() => acks.answers.length > 0);
@@ -178,7 +160,7 @@ test("consume - stop aborts the handler's signal and hands its message back at o
     // Another process takes it well before the 30 s ack wait. (Its delivery count is not asserted:
     // nats-server 2.9 may report 1 again after a hand-back, nats-server#5305.)
     const attempts: number[] = [];
-    second = consumeEvents(await js.consumers.get(spec.stream, spec.name), async (_e, ctx) => void attempts.push(ctx.attempt), {
+    second = consumeEvents(await bus.js.consumers.get(spec.stream, spec.name), async (_e, ctx) => void attempts.push(ctx.attempt), {
       logger: recordingLogger().logger,
       maxDeliver: spec.maxDeliver,
     });
@@ -188,7 +170,7 @@ test("consume - stop aborts the handler's signal and hands its message back at o
     await loop?.stop();
     await second?.stop();
     acks.sub.unsubscribe();
-    await jsm.consumers.delete(spec.stream, spec.name).catch(() => undefined);
+    await bus.jsm.consumers.delete(spec.stream, spec.name).catch(() => undefined);
   }
 });
 
@@ -196,12 +178,12 @@ test("verdict - a build's second terminal event, of any type, is dropped by JetS
   const buildId = "bv" + randomBytes(4).toString("hex");
   const links = { id: eventIds.verdict(buildId), correlationId: "d1", causationId: null };
   const digest = "sha256:" + "a".repeat(64);
-  const first = await publishEvent(js, "ImagePushed", { buildId, image: "127.0.0.1:5500/x", tags: ["latest"], digest, attempt: 1 }, links);
-  const second = await publishEvent(js, "BuildFailed", { buildId, stage: "infrastructure", code: "X", message: "late", attempt: 1 }, links);
+  const first = await publishEvent(bus.js, "ImagePushed", { buildId, image: "127.0.0.1:5500/x", tags: ["latest"], digest, attempt: 1 }, links);
+  const second = await publishEvent(bus.js, "BuildFailed", { buildId, stage: "infrastructure", code: "X", message: "late", attempt: 1 }, links);
   assert.is(first.ack.duplicate, false);
   assert.is(second.ack.duplicate, true);
   const failed = subjects.build(buildId, "failed");
-  const info = await jsm.streams.info(STREAM_EVENTS, { subjects_filter: failed });
+  const info = await bus.jsm.streams.info(STREAM_EVENTS, { subjects_filter: failed });
   assert.is(info.state.subjects?.[failed] ?? 0, 0);
 });
 
@@ -212,9 +194,9 @@ test("consume - an expected failure logs its code and reason without a stack, a 
   const logger: EventLogger = { info: at("info"), warn: at("warn"), error: at("error"), debug: at("debug") };
   let loop: ConsumeLoop | undefined;
   try {
-    await publishEvent(js, "BuildQueued", queuedData(buildId), { id: "q-" + buildId, correlationId: "c", causationId: null });
+    await publishEvent(bus.js, "BuildQueued", queuedData(buildId), { id: "q-" + buildId, correlationId: "c", causationId: null });
     loop = consumeEvents(
-      await js.consumers.get(spec.stream, spec.name),
+      await bus.js.consumers.get(spec.stream, spec.name),
       async (_e, ctx) => {
         if (ctx.attempt === 1) throw new SlipwayError("TEST_HOST_DOWN", "the host is down");
         if (ctx.attempt === 2) throw new TypeError("x is undefined");
@@ -231,7 +213,7 @@ test("consume - an expected failure logs its code and reason without a stack, a 
     assert.ok(bug!.obj.err instanceof TypeError, "a bug is logged with its error, stack and all");
   } finally {
     await loop?.stop();
-    await jsm.consumers.delete(spec.stream, spec.name).catch(() => undefined);
+    await bus.jsm.consumers.delete(spec.stream, spec.name).catch(() => undefined);
   }
 });
 

@@ -18,12 +18,10 @@ import {
   createGitFixture,
   dockerClient,
   ensureBaseImage,
-  ensureDockerEngine,
   removeLocalTags,
   startService,
-  startTestBus,
   startTestRegistry,
-  type TestBus,
+  withJetStream,
   type TestRegistry,
 } from "@slipway/test-kit";
 import { createRepoWithSubmodule } from "./submodule-fixture.js";
@@ -32,9 +30,8 @@ const MAX_BYTES = 256 * 1024;
 const LOCAL_TAG = `slipway-ctx-test-${randomBytes(4).toString("hex")}`;
 
 const it = suite("build contexts");
+const bus = withJetStream(it);
 const ctx = {} as {
-  stops: (() => Promise<unknown>)[];
-  bus: TestBus;
   registry: TestRegistry;
   store: ObjectStore;
   root: string;
@@ -43,36 +40,30 @@ const ctx = {} as {
 };
 
 it.before(async () => {
-  ctx.stops = [];
-  await ensureDockerEngine();
   ctx.base = await ensureBaseImage();
-  ctx.bus = await startTestBus();
-  ctx.stops.push(ctx.bus.stop);
-  ctx.registry = await startTestRegistry();
-  ctx.stops.push(ctx.registry.stop);
+  ctx.registry = bus.own(await startTestRegistry());
   ctx.root = mkdtempSync(join(tmpdir(), "slipway-ctx-"));
-  const common = { SLIPWAY_NATS_URL: ctx.bus.nats.url, SLIPWAY_LOG_LEVEL: "info" };
-  const gitSync = await startService("git-sync", {
-    ...common,
-    SLIPWAY_GIT_URL: join(ctx.root, "{name}.git"),
-    SLIPWAY_GIT_DATA: join(ctx.root, "git-sync"),
-    SLIPWAY_REGISTRY: ctx.registry.address,
-    SLIPWAY_CONTEXT_MAX_BYTES: String(MAX_BYTES),
-    SLIPWAY_GIT_SUBMODULES: "true",
-  });
-  ctx.stops.push(gitSync.stop);
-  const builder = await startService("builder", common);
-  ctx.stops.push(builder.stop);
-  ctx.store = await ensureContextStore(ctx.bus.nc);
+  const common = { SLIPWAY_NATS_URL: bus.nats.url, SLIPWAY_LOG_LEVEL: "info" };
+  bus.own(
+    await startService("git-sync", {
+      ...common,
+      SLIPWAY_GIT_URL: join(ctx.root, "{name}.git"),
+      SLIPWAY_GIT_DATA: join(ctx.root, "git-sync"),
+      SLIPWAY_REGISTRY: ctx.registry.address,
+      SLIPWAY_CONTEXT_MAX_BYTES: String(MAX_BYTES),
+      SLIPWAY_GIT_SUBMODULES: "true",
+    }),
+  );
+  bus.own(await startService("builder", common));
+  ctx.store = await ensureContextStore(bus.nc);
   ctx.seen = [];
-  const sub = ctx.bus.nc.subscribe("ci.>");
+  const sub = bus.nc.subscribe("ci.>");
   void (async () => {
     for await (const m of sub) ctx.seen.push(decodeEvent(m.data));
   })();
 });
 
 it.after(async () => {
-  for (const stop of (ctx.stops ?? []).reverse()) await stop().catch((e) => console.error(e));
   if (ctx.registry) await removeLocalTags(ctx.registry.address).catch((e) => console.error(e));
   for (const tag of ["classic", "buildkit"]) await dockerClient().getImage(`${LOCAL_TAG}:${tag}`).remove().catch(() => undefined);
   if (ctx.root) rmSync(ctx.root, { recursive: true, force: true });
@@ -80,7 +71,7 @@ it.after(async () => {
 
 async function push(deliveryId: string, name: string): Promise<void> {
   const data: WebhookReceived = { deliveryId, source: "manual", repo: { key: name, name, owner: null }, ref: "refs/heads/master", branch: "master", requestedSha: "test", defaultBranch: null, pusher: null };
-  await publishEvent(ctx.bus.js, "WebhookReceived", data, { id: eventIds.webhookReceived(deliveryId), correlationId: deliveryId, causationId: null });
+  await publishEvent(bus.js, "WebhookReceived", data, { id: eventIds.webhookReceived(deliveryId), correlationId: deliveryId, causationId: null });
 }
 
 async function eventually<T>(what: string, probe: () => T | undefined, timeoutMs = 180_000): Promise<T> {

@@ -2,18 +2,14 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
-import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { ensureContextStore, ensureStreams, publishEvent, eventIds, decodeEvent, type Event, type WebhookReceived } from "@slipway/events";
-import { createGitFixture, startService, startTestNats } from "@slipway/test-kit";
+import { ensureContextStore, publishEvent, eventIds, decodeEvent, type Event, type WebhookReceived } from "@slipway/events";
+import { createGitFixture, startService, withJetStream } from "@slipway/test-kit";
 
 const it = suite("git-sync");
+const bus = withJetStream(it);
 const ctx = {} as {
-  stops: (() => Promise<unknown>)[];
-  nc: NatsConnection;
-  js: JetStreamClient;
   seen: Event[];
   undecodable: string[];
   git: ReturnType<typeof createGitFixture>;
@@ -21,24 +17,19 @@ const ctx = {} as {
 };
 
 it.before(async () => {
-  ctx.stops = [];
-  const nats = await startTestNats();
-  ctx.stops.push(nats.stop);
   ctx.git = createGitFixture("app");
-  const svc = await startService("git-sync", {
-    SLIPWAY_NATS_URL: nats.url,
-    SLIPWAY_GIT_URL: join(ctx.git.root, "{name}.git"),
-    SLIPWAY_GIT_DATA: (ctx.dataDir = mkdtempSync(join(tmpdir(), "slipway-gs-"))),
-    SLIPWAY_REGISTRY: "registry.test:5000",
-    SLIPWAY_ALLOWED_REPOS: "app, acme/*",
-  });
-  ctx.stops.push(svc.stop);
-  ctx.nc = await connect({ servers: nats.url });
-  await ensureStreams(await jetstreamManager(ctx.nc));
-  ctx.js = jetstream(ctx.nc);
+  bus.own(
+    await startService("git-sync", {
+      SLIPWAY_NATS_URL: bus.nats.url,
+      SLIPWAY_GIT_URL: join(ctx.git.root, "{name}.git"),
+      SLIPWAY_GIT_DATA: (ctx.dataDir = mkdtempSync(join(tmpdir(), "slipway-gs-"))),
+      SLIPWAY_REGISTRY: "registry.test:5000",
+      SLIPWAY_ALLOWED_REPOS: "app, acme/*",
+    }),
+  );
   ctx.seen = [];
   ctx.undecodable = [];
-  const sub = ctx.nc.subscribe("ci.>");
+  const sub = bus.nc.subscribe("ci.>");
   void (async () => {
     for await (const m of sub) {
       try {
@@ -51,8 +42,6 @@ it.before(async () => {
 });
 
 it.after(async () => {
-  await ctx.nc?.close();
-  for (const stop of (ctx.stops ?? []).reverse()) await stop().catch(() => undefined);
   for (const dir of [ctx.git?.root, ctx.dataDir]) if (dir) rmSync(dir, { recursive: true, force: true });
   assert.equal(ctx.undecodable, []);
 });
@@ -62,7 +51,7 @@ function webhook(deliveryId: string, requestedSha: string, ref = "refs/heads/mas
 }
 
 async function send(data: WebhookReceived) {
-  await publishEvent(ctx.js, "WebhookReceived", data, { id: eventIds.webhookReceived(data.deliveryId), correlationId: data.deliveryId, causationId: null });
+  await publishEvent(bus.js, "WebhookReceived", data, { id: eventIds.webhookReceived(data.deliveryId), correlationId: data.deliveryId, causationId: null });
 }
 
 async function until<T>(probe: () => T | undefined, what: string): Promise<T> {
@@ -95,7 +84,7 @@ it("first webhook clones, stores the context and queues one build per Dockerfile
   assert.equal(images, [`registry.test:5000/app.dev:${tip},1,master,latest`, `registry.test:5000/app:${tip},1,master,latest`]);
 
   // The context is the commit's tree, as a tar in the object store.
-  const store = await ensureContextStore(ctx.nc);
+  const store = await ensureContextStore(bus.nc);
   const object = await store.get(updated.data.contextObject);
   assert.ok(object);
   const tar = Buffer.from(await new Response(object!.data).arrayBuffer());
@@ -115,7 +104,7 @@ it("a later push fetches, uses the payload's sha, and counts the build number up
 });
 
 it("a redelivered webhook is handled again but stores nothing new", async () => {
-  const jsm = await jetstreamManager(ctx.nc);
+  const { jsm } = bus;
   const stored = async () => (await jsm.streams.info("CI_EVENTS")).state.messages;
   // The first handling of d2 is done only when every Dockerfile it found is queued: counting before
   // the last BuildQueued is stored would count it as new.
@@ -125,7 +114,7 @@ it("a redelivered webhook is handled again but stores nothing new", async () => 
   const before = await stored();
   const seenBefore = byDelivery("d2").filter((e) => e.type === "RepoUpdated").length;
   // Same delivery, new message id: as if the webhook were handled again after a crash.
-  await publishEvent(ctx.js, "WebhookReceived", webhook("d2", "test"), { id: "again-d2", correlationId: "d2", causationId: null });
+  await publishEvent(bus.js, "WebhookReceived", webhook("d2", "test"), { id: "again-d2", correlationId: "d2", causationId: null });
   // git-sync ran again (a plain subscriber sees every publish) ...
   await until(() => (byDelivery("d2").filter((e) => e.type === "RepoUpdated").length > seenBefore ? true : undefined), "the repeat");
   // ... but JetStream kept only the new WebhookReceived: the same ids were dropped as duplicates.

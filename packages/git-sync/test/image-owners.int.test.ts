@@ -5,7 +5,7 @@ import { Kvm, type KV } from "@nats-io/kv";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { buildIdFor, decodeEvent, eventIds, publishEvent, STREAM_EVENTS, subjects, type Event, type WebhookReceived } from "@slipway/events";
-import { createGitFixture, startService, startTestBus, waitUntil, type RunningService, type TestBus } from "@slipway/test-kit";
+import { createGitFixture, startService, waitUntil, withJetStream, type RunningService } from "@slipway/test-kit";
 import { claimImageName, claimKey, IMAGE_NAME_OWNERS_BUCKET } from "../src/image-claims.js";
 
 // Two owners with a repository of the same name, cloned from `<root>/<owner>/app.git`.
@@ -14,30 +14,29 @@ const acme = createGitFixture("app", join(gitRoot, "acme"));
 const other = createGitFixture("app", join(gitRoot, "other"));
 const dataDir = mkdtempSync(join(tmpdir(), "slipway-owners-"));
 const REGISTRY = "registry.test:5000";
-let bus: TestBus;
+const bus = withJetStream(test);
 let svc: RunningService | undefined;
 let owners: KV;
 
-function startGitSync(extra: Record<string, string> = {}): Promise<RunningService> {
-  return startService("git-sync", {
-    SLIPWAY_NATS_URL: bus.nats.url,
-    SLIPWAY_GIT_URL: join(gitRoot, "{full_name}.git"),
-    SLIPWAY_GIT_DATA: dataDir,
-    SLIPWAY_REGISTRY: REGISTRY,
-    ...extra,
-  });
+async function startGitSync(extra: Record<string, string> = {}): Promise<RunningService> {
+  return bus.own(
+    await startService("git-sync", {
+      SLIPWAY_NATS_URL: bus.nats.url,
+      SLIPWAY_GIT_URL: join(gitRoot, "{full_name}.git"),
+      SLIPWAY_GIT_DATA: dataDir,
+      SLIPWAY_REGISTRY: REGISTRY,
+      ...extra,
+    }),
+  );
 }
 
 test.before(async () => {
-  bus = await startTestBus();
   // No builder runs: a queued build stays queued, which is all these tests look at.
   svc = await startGitSync();
   owners = await new Kvm(bus.nc).open(IMAGE_NAME_OWNERS_BUCKET);
 });
 
 test.after(async () => {
-  await svc?.stop();
-  await bus?.stop();
   for (const dir of [gitRoot, dataDir]) rmSync(dir, { recursive: true, force: true });
 });
 

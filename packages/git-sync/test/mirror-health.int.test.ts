@@ -4,11 +4,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { createGitFixture, type GitFixture } from "@slipway/test-kit";
+import { createGitFixture, withJetStream, type GitFixture } from "@slipway/test-kit";
 import { mirrorPath } from "../src/mirror.js";
 import { startSyncRig, WARN, type SyncRig } from "./sync-rig.js";
 
 const it = suite("mirror health");
+const bus = withJetStream(it);
 const ctx = {} as { git: GitFixture; outer: string; rig: SyncRig; mirror: string };
 
 it.before(async () => {
@@ -17,12 +18,11 @@ it.before(async () => {
   // checkout): git must never reach it from a broken mirror.
   ctx.outer = mkdtempSync(join(tmpdir(), "slipway-outer-"));
   execFileSync("git", ["init", "--quiet", ctx.outer]);
-  ctx.rig = await startSyncRig(join(ctx.git.root, "{name}.git"), {}, join(ctx.outer, "data"));
+  ctx.rig = await startSyncRig(bus, join(ctx.git.root, "{name}.git"), {}, join(ctx.outer, "data"));
   ctx.mirror = mirrorPath(ctx.rig.dataDir, "app");
 });
 
 it.after(async () => {
-  await ctx.rig?.stop();
   for (const dir of [ctx.git?.root, ctx.outer]) if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

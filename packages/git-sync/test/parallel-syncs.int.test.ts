@@ -1,7 +1,7 @@
-import { createGitFixture } from "@slipway/test-kit";
+import { createGitFixture, withJetStream } from "@slipway/test-kit";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { startGitHttpServer, type GitHttpServer } from "./git-http-server.js";
+import { startGitHttpServer } from "./git-http-server.js";
 import { startSyncRig, type SyncRig } from "./sync-rig.js";
 
 /**
@@ -11,7 +11,7 @@ import { startSyncRig, type SyncRig } from "./sync-rig.js";
 const TOKEN = "parallel-syncs-token";
 const HOLD_MS = 4000;
 
-let http: GitHttpServer;
+const bus = withJetStream(test);
 let rig: SyncRig;
 
 test.before(async () => {
@@ -19,13 +19,8 @@ test.before(async () => {
   slow.commit({ Dockerfile: "FROM scratch\n" });
   for (const name of ["fast-a", "fast-b", "fast-c"]) createGitFixture(name, slow.root).commit({ Dockerfile: "FROM scratch\n" });
   // Every request for the slow repository waits: its clone takes several round trips of HOLD_MS.
-  http = await startGitHttpServer(slow.root, "x-access-token", TOKEN, { holdMs: (path) => (path.startsWith("/slow.git/") ? HOLD_MS : 0) });
-  rig = await startSyncRig(`${http.url}/{name}.git`, { SLIPWAY_GIT_TOKEN: TOKEN, SLIPWAY_GIT_SYNC_CONCURRENCY: "4" });
-});
-
-test.after(async () => {
-  await rig?.stop();
-  await http?.stop();
+  const http = bus.own(await startGitHttpServer(slow.root, "x-access-token", TOKEN, { holdMs: (path) => (path.startsWith("/slow.git/") ? HOLD_MS : 0) }));
+  rig = await startSyncRig(bus, `${http.url}/{name}.git`, { SLIPWAY_GIT_TOKEN: TOKEN, SLIPWAY_GIT_SYNC_CONCURRENCY: "4" });
 });
 
 test("parallel syncs - other repositories finish while a slow one syncs; one repository's pushes keep their order", async () => {

@@ -14,16 +14,14 @@ import { decodeEvent, eventIds, publishEvent, STREAM_EVENTS, STREAM_LOGS, type E
 import {
   createGitFixture,
   ensureBaseImage,
-  ensureDockerEngine,
   freePort,
   removeLocalTags,
   startService,
-  startTestBus,
   startTestRegistry,
   waitUntil,
+  withJetStream,
   type GitFixture,
   type RunningService,
-  type TestBus,
   type TestRegistry,
 } from "@slipway/test-kit";
 import { startGitHttpServer, type GitHttpServer } from "./git-http-server.js";
@@ -37,8 +35,8 @@ const NEEDLES = [TOKEN, Buffer.from(`${USERNAME}:${TOKEN}`).toString("base64"), 
 type BuildView = { id: string; deliveryId: string; status: string; sha: string; error: unknown };
 
 const it = suite("private repos over https");
+const bus = withJetStream(it);
 const ctx = {} as {
-  bus: TestBus;
   registry: TestRegistry;
   http: GitHttpServer;
   git: GitFixture;
@@ -56,29 +54,23 @@ const ctx = {} as {
 it.before(async () => {
   ctx.services = [];
   ctx.gitSyncs = [];
-  await ensureDockerEngine();
   ctx.base = await ensureBaseImage();
-  ctx.bus = await startTestBus();
-  ctx.registry = await startTestRegistry();
+  ctx.registry = bus.own(await startTestRegistry());
   ctx.git = createGitFixture("secret-app");
-  ctx.http = await startGitHttpServer(ctx.git.root, USERNAME, TOKEN);
+  ctx.http = bus.own(await startGitHttpServer(ctx.git.root, USERNAME, TOKEN));
   ctx.work = mkdtempSync(join(tmpdir(), "slipway-private-e2e-"));
   ctx.gitData = join(ctx.work, "git-sync");
   ctx.logsDir = join(ctx.work, "logs");
   const projectorPort = await freePort();
   ctx.buildsUrl = `http://127.0.0.1:${projectorPort}/builds`;
-  const common = { SLIPWAY_NATS_URL: ctx.bus.nats.url, SLIPWAY_LOG_LEVEL: "debug" };
+  const common = { SLIPWAY_NATS_URL: bus.nats.url, SLIPWAY_LOG_LEVEL: "debug" };
   ctx.services.push(
-    await startService("projector", { ...common, SLIPWAY_PROJECTOR_PORT: String(projectorPort), SLIPWAY_PROJECTOR_HOST: "127.0.0.1", SLIPWAY_PROJECTOR_DATA: join(ctx.work, "projector"), SLIPWAY_LOGS_DIR: ctx.logsDir }),
-    await startService("builder", common),
+    bus.own(await startService("projector", { ...common, SLIPWAY_PROJECTOR_PORT: String(projectorPort), SLIPWAY_PROJECTOR_HOST: "127.0.0.1", SLIPWAY_PROJECTOR_DATA: join(ctx.work, "projector"), SLIPWAY_LOGS_DIR: ctx.logsDir })),
+    bus.own(await startService("builder", common)),
   );
 });
 
 it.after(async () => {
-  for (const svc of [...(ctx.services ?? []), ...(ctx.gitSyncs ?? [])].reverse()) await svc.stop().catch((e: unknown) => console.error(e));
-  await ctx.http?.stop();
-  await ctx.registry?.stop().catch((e: unknown) => console.error(e));
-  await ctx.bus?.stop().catch((e: unknown) => console.error(e));
   if (ctx.registry) await removeLocalTags(ctx.registry.address).catch((e: unknown) => console.error(e));
   for (const dir of [ctx.work, ctx.git?.root]) if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -87,14 +79,14 @@ it.after(async () => {
 async function gitSync(env: Record<string, string>): Promise<void> {
   await ctx.gitSyncs.at(-1)?.stop();
   const svc = await startService("git-sync", {
-    SLIPWAY_NATS_URL: ctx.bus.nats.url,
+    SLIPWAY_NATS_URL: bus.nats.url,
     SLIPWAY_LOG_LEVEL: "debug",
     SLIPWAY_GIT_URL: `${ctx.http.url}/{name}.git`,
     SLIPWAY_GIT_DATA: ctx.gitData,
     SLIPWAY_REGISTRY: ctx.registry.address,
     ...env,
   });
-  ctx.gitSyncs.push(svc);
+  ctx.gitSyncs.push(bus.own(svc));
 }
 
 async function push(deliveryId: string, sha: string): Promise<void> {
@@ -108,17 +100,17 @@ async function push(deliveryId: string, sha: string): Promise<void> {
     defaultBranch: null,
     pusher: null,
   };
-  await publishEvent(ctx.bus.js, "WebhookReceived", data, { id: eventIds.webhookReceived(deliveryId), correlationId: deliveryId, causationId: null });
+  await publishEvent(bus.js, "WebhookReceived", data, { id: eventIds.webhookReceived(deliveryId), correlationId: deliveryId, causationId: null });
 }
 
 type Stored = { subject: string; data: Uint8Array; /** Subject, headers and payload, as stored. */ raw: string };
 
 /** Every message the stream holds, read by sequence number. */
 async function storedMessages(stream: string): Promise<Stored[]> {
-  const { state } = await ctx.bus.jsm.streams.info(stream);
+  const { state } = await bus.jsm.streams.info(stream);
   const out: Stored[] = [];
   for (let seq = state.first_seq; seq <= state.last_seq && state.messages > 0; seq++) {
-    const m = await ctx.bus.jsm.streams.getMessage(stream, { seq }).catch(() => null);
+    const m = await bus.jsm.streams.getMessage(stream, { seq }).catch(() => null);
     if (!m) continue;
     const headers = m.header ? [...m.header.keys()].map((k) => `${k}: ${m.header.get(k)}`).join("\n") : "";
     out.push({ subject: m.subject, data: m.data, raw: `${m.subject}\n${headers}\n${Buffer.from(m.data).toString("utf8")}` });

@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { freePort } from "@slipway/test-kit";
+import { freePort, withJetStream } from "@slipway/test-kit";
 import { INFO, startSyncRig, WARN, type SyncRig } from "./sync-rig.js";
 
 /**
@@ -35,15 +35,15 @@ async function startFakeHost(): Promise<FakeHost> {
 
 const TIMEOUT_S = 2;
 const it = suite("sync failures");
+const bus = withJetStream(it);
 const ctx = {} as { host: FakeHost; rig: SyncRig };
 
 it.before(async () => {
   ctx.host = await startFakeHost();
-  ctx.rig = await startSyncRig(`http://127.0.0.1:${ctx.host.port}/{name}.git`, { SLIPWAY_GIT_TIMEOUT_SECONDS: String(TIMEOUT_S) });
+  ctx.rig = await startSyncRig(bus, `http://127.0.0.1:${ctx.host.port}/{name}.git`, { SLIPWAY_GIT_TIMEOUT_SECONDS: String(TIMEOUT_S) });
 });
 
 it.after(async () => {
-  await ctx.rig?.stop();
   for (const socket of ctx.host?.open ?? []) socket.destroy();
   ctx.host?.server.close();
 });

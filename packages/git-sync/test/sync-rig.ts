@@ -2,14 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeEvent, eventIds, publishEvent, type Event, type WebhookReceived } from "@slipway/events";
-import { startService, startTestBus, type RunningService, type TestBus } from "@slipway/test-kit";
+import { startService, type RunningService, type TestBus } from "@slipway/test-kit";
 
 /** One line of the service's JSON log. */
 export type LogLine = { level: number; msg: string; code?: string; attempt?: number; retryInMs?: number; time: number; id?: string; deliveryId?: string } & Record<string, unknown>;
 
-/** A real NATS and one git-sync process on it, with every event it publishes and every line it logs. */
+/** One git-sync process on a suite's NATS, with every event it publishes and every line it logs. */
 export type SyncRig = {
-  bus: TestBus;
   service: RunningService;
   dataDir: string;
   /** Publishes a push webhook of repository `name` (no owner); resolves with its event id. */
@@ -24,21 +23,14 @@ export type SyncRig = {
 export const INFO = 30;
 export const WARN = 40;
 
-export async function startSyncRig(gitUrl: string, env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), "slipway-gs-"))): Promise<SyncRig> {
-  const bus = await startTestBus();
-  let service: RunningService;
-  try {
-    service = await startService("git-sync", { SLIPWAY_NATS_URL: bus.nats.url, SLIPWAY_GIT_URL: gitUrl, SLIPWAY_GIT_DATA: dataDir, SLIPWAY_REGISTRY: "registry.test:5000", ...env });
-  } catch (err) {
-    await bus.stop();
-    throw err;
-  }
+/** Starts git-sync on a suite's bus (`withJetStream`); the bus stops it and removes `dataDir` before NATS. */
+export async function startSyncRig(bus: TestBus, gitUrl: string, env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), "slipway-gs-"))): Promise<SyncRig> {
+  const service = await startService("git-sync", { SLIPWAY_NATS_URL: bus.nats.url, SLIPWAY_GIT_URL: gitUrl, SLIPWAY_GIT_DATA: dataDir, SLIPWAY_REGISTRY: "registry.test:5000", ...env });
   const seen: Event[] = [];
   const sub = bus.nc.subscribe("ci.>", { callback: (_err, m) => void seen.push(decodeEvent(m.data)) });
   const events = (deliveryId: string) => seen.filter((e) => e.correlationId === deliveryId);
 
-  return {
-    bus,
+  const rig: SyncRig = {
     service,
     dataDir,
     events,
@@ -70,8 +62,8 @@ export async function startSyncRig(gitUrl: string, env: Record<string, string> =
     async stop() {
       sub.unsubscribe();
       await service.stop().catch(() => undefined);
-      await bus.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return bus.own(rig);
 }

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { AckPolicy, DeliverPolicy } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
 import { durables, eventIds, publishEvent, type BuildQueued, type EventData, type EventType } from "@slipway/events";
-import { queuedBuild, startService, startTestBus, waitUntil, type RunningService, type TestBus } from "@slipway/test-kit";
+import { queuedBuild, startService, waitUntil, withJetStream, type RunningService } from "@slipway/test-kit";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { startFakeGithub, type FakeGithub, type RecordedRequest } from "./fake-github.js";
@@ -13,7 +13,8 @@ const TOKEN = "ghp_" + randomBytes(12).toString("hex");
 const PUBLIC_URL = "http://ci.example.com:5000";
 const DIGEST = "sha256:" + "5".repeat(64);
 
-type Ctx = { bus: TestBus; github: FakeGithub; env: Record<string, string>; svc: RunningService | null; outputs: string[] };
+const bus = withJetStream(test);
+type Ctx = { github: FakeGithub; env: Record<string, string>; svc: RunningService | null; outputs: string[] };
 let ctx: Ctx | null = null;
 
 function need(): Ctx {
@@ -22,8 +23,7 @@ function need(): Ctx {
 }
 
 test.before(async () => {
-  const bus = await startTestBus();
-  const github = await startFakeGithub(TOKEN);
+  const github = bus.own(await startFakeGithub(TOKEN));
   const env = {
     SLIPWAY_NATS_URL: bus.nats.url,
     SLIPWAY_GITHUB_TOKEN: TOKEN,
@@ -33,21 +33,14 @@ test.before(async () => {
     SLIPWAY_GITHUB_RETRY_DELAY_MS: "50",
     SLIPWAY_LOG_LEVEL: "debug",
   };
-  ctx = { bus, github, env, svc: null, outputs: [] };
+  ctx = { github, env, svc: null, outputs: [] };
   // Started before anything is published: a new consumer starts at new events.
   await start();
 });
 
-test.after(async () => {
-  if (!ctx) return;
-  await ctx.svc?.stop().catch(() => undefined);
-  await ctx.github.stop().catch(() => undefined);
-  await ctx.bus.stop().catch(() => undefined);
-});
-
 async function start(): Promise<RunningService> {
   const c = need();
-  c.svc = await startService("github-status", c.env);
+  c.svc = bus.own(await startService("github-status", c.env));
   return c.svc;
 }
 
@@ -69,7 +62,7 @@ function build(buildId: string, fields: Partial<BuildQueued> = {}): BuildQueued 
 let seq = 0;
 async function publish<T extends EventType>(type: T, data: EventData<T>): Promise<void> {
   seq += 1;
-  await publishEvent(need().bus.js, type, data, { id: `${type}-${seq}-${randomBytes(4).toString("hex")}`, correlationId: "int-delivery", causationId: null });
+  await publishEvent(bus.js, type, data, { id: `${type}-${seq}-${randomBytes(4).toString("hex")}`, correlationId: "int-delivery", causationId: null });
 }
 
 /** What the fake stored for a commit and context: `state description`, oldest first. */
@@ -90,7 +83,7 @@ async function waitForStatuses(sha: string, context: string, count: number): Pro
 
 /** Waits until the consumer has nothing pending or unacknowledged: every event was handled. */
 async function waitForConsumerIdle(): Promise<void> {
-  const { jsm } = need().bus;
+  const { jsm } = bus;
   await waitUntil(
     async () => {
       const info = await jsm.consumers.info(durables.githubStatus.stream, durables.githubStatus.name);
@@ -122,7 +115,7 @@ test("github-status - pending, pending, success for a pushed build; 5xx retried 
 
   await publish("BuildStarted", { buildId: a.buildId, builder: "host:1", attempt: 1 });
   await waitForStatuses(a.sha, "slipway/Dockerfile", 2);
-  await publishEvent(need().bus.js, "ImagePushed", { buildId: a.buildId, image: a.image, tags: a.tags, digest: DIGEST, attempt: 1 }, { id: eventIds.verdict(a.buildId), correlationId: a.deliveryId, causationId: null });
+  await publishEvent(bus.js, "ImagePushed", { buildId: a.buildId, image: a.image, tags: a.tags, digest: DIGEST, attempt: 1 }, { id: eventIds.verdict(a.buildId), correlationId: a.deliveryId, causationId: null });
   await waitForStatuses(a.sha, "slipway/Dockerfile", 3);
   assert.equal(shown(a.sha, "slipway/Dockerfile"), ["pending Build #3 queued", "pending Build #3 building", "success Build #3 pushed shop sha256:555555555555"]);
   assert.equal(
@@ -213,7 +206,7 @@ test("github-status - killed between GitHub's acceptance and the ack: the redeli
 });
 
 test("github-status - replaying the stream through a reset consumer posts nothing again", async () => {
-  const { bus, github } = need();
+  const { github } = need();
   assert.is(await stop(), 0, "graceful stop exits 0");
   const before = github.requests.length;
   const spec = durables.githubStatus;

@@ -1,5 +1,3 @@
-import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
 import {
   decodeEvent,
   eventIds,
@@ -9,14 +7,15 @@ import {
   type Event,
   type EventType,
 } from "@slipway/events";
-import { freePort, queuedBuild, startService, startTestBus, type RunningService, type TestBus, type TestNats } from "@slipway/test-kit";
+import { freePort, queuedBuild, startService, withJetStream, type RunningService } from "@slipway/test-kit";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
 const TOKEN = "int-token-5d41402abc4b2a76b9719d911017c592";
 const SHA = "d".repeat(40);
 
-type Ctx = { nats: TestNats; nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager; bus: TestBus; url: string; svc: RunningService };
+const bus = withJetStream(test);
+type Ctx = { url: string; svc: RunningService };
 let ctx: Ctx | null = null;
 
 function need(): Ctx {
@@ -25,29 +24,18 @@ function need(): Ctx {
 }
 
 test.before(async () => {
-  const bus = await startTestBus();
-  try {
-    const { nats, nc, js, jsm } = bus;
-    const port = await freePort();
-    const svc = await startService("ingress", {
-      SLIPWAY_NATS_URL: nats.url,
+  const port = await freePort();
+  const svc = bus.own(
+    await startService("ingress", {
+      SLIPWAY_NATS_URL: bus.nats.url,
       SLIPWAY_INGRESS_HOST: "127.0.0.1",
       SLIPWAY_INGRESS_PORT: String(port),
       SLIPWAY_API_TOKEN: TOKEN,
       SLIPWAY_ALLOWED_REPOS: "acme/*",
       SLIPWAY_LOG_LEVEL: "debug",
-    });
-    ctx = { nats, nc, js, jsm, bus, url: `http://127.0.0.1:${port}`, svc };
-  } catch (err) {
-    await bus.stop().catch(() => undefined);
-    throw err;
-  }
-});
-
-test.after(async () => {
-  if (!ctx) return;
-  await ctx.svc.stop().catch(() => undefined);
-  await ctx.bus.stop().catch(() => undefined);
+    }),
+  );
+  ctx = { url: `http://127.0.0.1:${port}`, svc };
 });
 
 async function post(path: string, body?: unknown, token = TOKEN): Promise<{ status: number; body: any }> {
@@ -61,7 +49,7 @@ async function post(path: string, body?: unknown, token = TOKEN): Promise<{ stat
 
 /** The newest stored event on a subject, decoded, or null. */
 async function stored(subject: string): Promise<Event | null> {
-  const msg = await need().jsm.streams.getMessage(STREAM_EVENTS, { last_by_subj: subject });
+  const msg = await bus.jsm.streams.getMessage(STREAM_EVENTS, { last_by_subj: subject });
   return msg ? decodeEvent(msg.data) : null;
 }
 
@@ -74,7 +62,7 @@ function expectType<T extends EventType>(event: Event | null, type: T): Event<T>
 /** A BuildQueued as git-sync would store it. */
 async function publishQueued(buildId: string): Promise<Event<"BuildQueued">> {
   const data = queuedBuild(buildId, { repo: { key: "acme/shop", name: "shop", owner: "acme" }, sha: SHA, branch: "main", image: "127.0.0.1:5500/shop", tags: [SHA, "3", "main"], buildNumber: 3, contextObject: `test/${buildId}.tar` });
-  const { event } = await publishEvent(need().js, "BuildQueued", data, { id: eventIds.buildQueued(buildId), correlationId: data.deliveryId, causationId: null });
+  const { event } = await publishEvent(bus.js, "BuildQueued", data, { id: eventIds.buildQueued(buildId), correlationId: data.deliveryId, causationId: null });
   return event;
 }
 
@@ -115,7 +103,7 @@ test("control api - cancel of a queued build stores BuildCancelRequested; after 
   assert.is(event.causationId, queued.id);
 
   // What the builder answers with; then there is nothing left to cancel.
-  await publishEvent(need().js, "BuildCancelled", { buildId, reason: "not this one", requestedBy: "int-test", attempt: 0 }, { id: eventIds.verdict(buildId), correlationId: queued.correlationId, causationId: event.id });
+  await publishEvent(bus.js, "BuildCancelled", { buildId, reason: "not this one", requestedBy: "int-test", attempt: 0 }, { id: eventIds.verdict(buildId), correlationId: queued.correlationId, causationId: event.id });
   const late = await post(`/builds/${buildId}/cancel`);
   assert.is(late.status, 409);
   assert.is(late.body.code, "BUILD_FINISHED");
@@ -129,7 +117,7 @@ test("control api - retry of a failed build queues a new build with retryOf; a r
   assert.is(running.status, 409);
   assert.is(running.body.code, "BUILD_RUNNING");
 
-  await publishEvent(need().js, "BuildFailed", { buildId, stage: "build", code: "DOCKER_BUILD_FAILED", message: "returned a non-zero code: 1", attempt: 1 }, { id: eventIds.verdict(buildId), correlationId: queued.correlationId, causationId: queued.id });
+  await publishEvent(bus.js, "BuildFailed", { buildId, stage: "build", code: "DOCKER_BUILD_FAILED", message: "returned a non-zero code: 1", attempt: 1 }, { id: eventIds.verdict(buildId), correlationId: queued.correlationId, causationId: queued.id });
   const res = await post(`/builds/${buildId}/retry`);
   assert.is(res.status, 202, JSON.stringify(res.body));
   const newId: string = res.body.buildId;

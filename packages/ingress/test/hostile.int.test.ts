@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { STREAM_EVENTS } from "@slipway/events";
-import { freePort, startService, startTestBus, startTestNats, type RunningService, type TestBus } from "@slipway/test-kit";
+import { freePort, startService, startTestNats, withJetStream } from "@slipway/test-kit";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { rawRequest, request, type Answer } from "./http-client.js";
@@ -13,31 +13,26 @@ import { rawRequest, request, type Answer } from "./http-client.js";
 const SECRET = "hostile-test-secret";
 const BODY_LIMIT = 1024 * 1024;
 
-let bus: TestBus;
-let ingress: RunningService;
+const bus = withJetStream(test);
 let base: string;
 
 test.before(async () => {
-  bus = await startTestBus();
   const port = await freePort();
-  ingress = await startService("ingress", {
-    SLIPWAY_NATS_URL: bus.nats.url,
-    SLIPWAY_INGRESS_PORT: String(port),
-    SLIPWAY_WEBHOOK_SECRET: SECRET,
-    SLIPWAY_INGRESS_HOST: "127.0.0.1",
-    SLIPWAY_ALLOWED_REPOS: "acme/*",
-    SLIPWAY_INGRESS_BODY_LIMIT_BYTES: String(BODY_LIMIT),
-    SLIPWAY_INGRESS_BODIES_IN_FLIGHT_BYTES: String(2 * BODY_LIMIT),
-    SLIPWAY_INGRESS_HEADERS_TIMEOUT_MS: "1000",
-    SLIPWAY_INGRESS_REQUEST_TIMEOUT_MS: "2000",
-    SLIPWAY_INGRESS_IDLE_TIMEOUT_MS: "1500",
-  });
+  bus.own(
+    await startService("ingress", {
+      SLIPWAY_NATS_URL: bus.nats.url,
+      SLIPWAY_INGRESS_PORT: String(port),
+      SLIPWAY_WEBHOOK_SECRET: SECRET,
+      SLIPWAY_INGRESS_HOST: "127.0.0.1",
+      SLIPWAY_ALLOWED_REPOS: "acme/*",
+      SLIPWAY_INGRESS_BODY_LIMIT_BYTES: String(BODY_LIMIT),
+      SLIPWAY_INGRESS_BODIES_IN_FLIGHT_BYTES: String(2 * BODY_LIMIT),
+      SLIPWAY_INGRESS_HEADERS_TIMEOUT_MS: "1000",
+      SLIPWAY_INGRESS_REQUEST_TIMEOUT_MS: "2000",
+      SLIPWAY_INGRESS_IDLE_TIMEOUT_MS: "1500",
+    }),
+  );
   base = `http://127.0.0.1:${port}`;
-});
-
-test.after(async () => {
-  await ingress?.stop();
-  await bus?.stop();
 });
 
 const sign = (body: string | Buffer, key = SECRET) => "sha256=" + createHmac("sha256", key).update(body).digest("hex");
@@ -199,6 +194,7 @@ test("hostile - bodies beyond the in-flight budget get 503 with Retry-After, not
 });
 
 test("operations - /readyz and the hook answer 503 with Retry-After while NATS is down", async () => {
+  // A server of its own: this test stops it.
   const nats = await startTestNats();
   const port = await freePort();
   const own = await startService("ingress", { SLIPWAY_NATS_URL: nats.url, SLIPWAY_INGRESS_PORT: String(port) });
@@ -215,6 +211,7 @@ test("operations - /readyz and the hook answer 503 with Retry-After while NATS i
     assert.is(hook.headers["retry-after"], "5");
   } finally {
     await own.stop();
+    await nats.stop();
   }
 });
 

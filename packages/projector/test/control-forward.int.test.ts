@@ -8,8 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eventIds, publishEvent } from "@slipway/events";
-import { freePort, queuedBuild, startService, startTestBus, tcpReachable, type RunningService, type TestBus } from "@slipway/test-kit";
-import type { FastifyInstance } from "fastify";
+import { freePort, queuedBuild, startService, tcpReachable, withJetStream } from "@slipway/test-kit";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { buildApp } from "../src/app.js";
@@ -19,7 +18,8 @@ const TOKEN = "forward-int-t0ken-5d41402abc4b2a76";
 const QUEUED = "b0000000000fwd01";
 
 type Answer = { status: number; headers: Record<string, string | string[] | undefined>; body: string };
-let ctx: { bus: TestBus; ingress: RunningService; ingressUrl: string; projector: FastifyInstance; projectorUrl: string; logsDir: string } | null = null;
+const bus = withJetStream(test);
+let ctx: { ingressUrl: string; projectorUrl: string; logsDir: string } | null = null;
 
 /** node:http, not fetch: fetch refuses port 6000. */
 function post(base: string, path: string, headers: Record<string, string>, body?: string): Promise<Answer> {
@@ -36,34 +36,24 @@ function post(base: string, path: string, headers: Record<string, string>, body?
 }
 
 test.before(async () => {
-  const bus = await startTestBus();
   const on6000 = !(await tcpReachable("127.0.0.1", 6000, 500));
   const port = on6000 ? 6000 : await freePort();
   console.log(on6000 ? "ingress on port 6000" : "port 6000 is taken: the real ingress listens on another port for this run");
-  let ingress: RunningService;
-  try {
-    ingress = await startService("ingress", { SLIPWAY_NATS_URL: bus.nats.url, SLIPWAY_INGRESS_HOST: "127.0.0.1", SLIPWAY_INGRESS_PORT: String(port), SLIPWAY_API_TOKEN: TOKEN });
-  } catch (err) {
-    await bus.stop();
-    throw err;
-  }
+  bus.own(await startService("ingress", { SLIPWAY_NATS_URL: bus.nats.url, SLIPWAY_INGRESS_HOST: "127.0.0.1", SLIPWAY_INGRESS_PORT: String(port), SLIPWAY_API_TOKEN: TOKEN }));
   const data = queuedBuild(QUEUED, { image: "127.0.0.1:5500/docker-ci", contextObject: `test/${QUEUED}.tar` });
   await publishEvent(bus.js, "BuildQueued", data, { id: eventIds.buildQueued(QUEUED), correlationId: data.deliveryId, causationId: null });
   const logsDir = await mkdtemp(join(tmpdir(), "projector-forward-int-"));
   const ingressUrl = `http://127.0.0.1:${port}`;
   const projector = buildApp({ readModel: ProjectionState.empty(null), logsDir, apiToken: TOKEN, control: { ingressUrl } });
+  bus.own({ stop: () => projector.close() });
   await projector.listen({ host: "127.0.0.1", port: 0 });
   const address = projector.server.address();
   const projectorUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-  ctx = { bus, ingress, ingressUrl, projector, projectorUrl, logsDir };
+  ctx = { ingressUrl, projectorUrl, logsDir };
 });
 
 test.after(async () => {
-  if (!ctx) return;
-  await ctx.projector.close().catch(() => undefined);
-  await ctx.ingress.stop().catch(() => undefined);
-  await ctx.bus.stop().catch(() => undefined);
-  await rm(ctx.logsDir, { recursive: true, force: true });
+  if (ctx) await rm(ctx.logsDir, { recursive: true, force: true });
 });
 
 function need() {

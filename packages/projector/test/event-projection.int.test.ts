@@ -2,10 +2,8 @@ import { mkdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
 import { publishEvent, STREAM_EVENTS, type DurableSpec } from "@slipway/events";
-import { startTestBus, waitUntil, type TestBus, type TestNats } from "@slipway/test-kit";
+import { waitUntil, withJetStream } from "@slipway/test-kit";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { positionDurable } from "../src/durable-position.js";
@@ -24,30 +22,22 @@ const REPO = { key: "acme/order", name: "order", owner: "acme" };
 const SHA = "f".repeat(40);
 const buildId = (n: number) => `border${String(n).padStart(10, "0")}`;
 
-type Ctx = { nats: TestNats; nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager; bus: TestBus; dir: string };
-let ctx: Ctx | null = null;
-
-function need(): Ctx {
-  if (!ctx) throw new Error("setup failed");
-  return ctx;
-}
+const bus = withJetStream(test);
+let dir = "";
 
 test.before(async () => {
-  const bus = await startTestBus();
-  ctx = { ...bus, bus, dir: await mkdtemp(join(tmpdir(), "projector-order-int-")) };
+  dir = await mkdtemp(join(tmpdir(), "projector-order-int-"));
 });
 
 test.after(async () => {
-  if (!ctx) return;
-  await ctx.bus.stop().catch(() => undefined);
-  await rm(ctx.dir, { recursive: true, force: true });
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 /** Publishes BuildQueued for builds `from..to`; stream sequences follow publishing order. */
 async function publishBuilds(from: number, to: number): Promise<void> {
   for (let n = from; n <= to; n++) {
     const data = { buildId: buildId(n), deliveryId: "order-delivery", repo: REPO, sha: SHA, branch: "main", dockerfile: "Dockerfile", image: "127.0.0.1:5500/order", tags: [SHA], buildNumber: n, contextObject: "ctx" };
-    const { ack } = await publishEvent(need().js, "BuildQueued", data, { id: `q-${buildId(n)}`, correlationId: "order-delivery", causationId: null });
+    const { ack } = await publishEvent(bus.js, "BuildQueued", data, { id: `q-${buildId(n)}`, correlationId: "order-delivery", causationId: null });
     assert.is(ack.seq, n, "stream sequence = build number");
   }
 }
@@ -56,7 +46,7 @@ type Logged = { level: string; obj: object; msg: string | undefined };
 
 /** Runs a fresh projection on `spec` until `checkpoint`, then stops it; resolves to what it saw. */
 async function projectUntil(spec: DurableSpec, checkpoint: number): Promise<{ state: ProjectionState; logs: Logged[] }> {
-  const { js, jsm, dir } = need();
+  const { js, jsm } = bus;
   const logs: Logged[] = [];
   const log = (level: string) => (obj: object, msg?: string) => void logs.push({ level, obj, msg });
   mkdirSync(join(dir, spec.name), { recursive: true });
@@ -81,7 +71,7 @@ const builds = viewBuildIds;
 const warnings = (logs: Logged[]) => logs.filter((l) => l.level === "warn").map((l) => l.msg);
 
 test("event projection - a message lost in flight is applied, in order, not skipped after later ones", async () => {
-  const { js, jsm } = need();
+  const { js, jsm } = bus;
   await publishBuilds(1, 5);
   const durable = spec("projector-order-lost");
   await positionDurable(jsm, durable, 0);
@@ -101,7 +91,7 @@ test("event projection - a message lost in flight is applied, in order, not skip
 });
 
 test("event projection - a sequence deleted from the stream is skipped", async () => {
-  const { jsm } = need();
+  const { jsm } = bus;
   await publishBuilds(6, 8);
   assert.ok(await jsm.streams.deleteMessage(STREAM_EVENTS, 7));
   const durable = spec("projector-order-deleted");
@@ -113,7 +103,7 @@ test("event projection - a sequence deleted from the stream is skipped", async (
 });
 
 test("event projection - a stream whose oldest messages are gone is projected from its first one", async () => {
-  const { jsm } = need();
+  const { jsm } = bus;
   // What max_age or max_bytes do to the head of the stream.
   await jsm.streams.purge(STREAM_EVENTS, { seq: 4 });
   const durable = spec("projector-order-head");

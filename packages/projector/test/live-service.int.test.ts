@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { publishEncoded } from "@slipway/events";
-import { freePort, projectorEnv, startService, startTestBus, type RunningService, type TestBus } from "@slipway/test-kit";
+import { freePort, projectorEnv, startService, withJetStream, type RunningService } from "@slipway/test-kit";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { logChunk, pushed, queued, started } from "./fixtures.js";
@@ -11,7 +11,8 @@ import { openSse, type SseClient } from "./sse-client.js";
 /** The live routes as the projector process serves them, and its stop with streams open. */
 
 const BUILD = "blivesvc00000001";
-type Ctx = { bus: TestBus; dir: string; url: string; svc: RunningService | null; open: SseClient[] };
+const bus = withJetStream(test);
+type Ctx = { dir: string; url: string; svc: RunningService | null; open: SseClient[] };
 let ctx: Ctx | null = null;
 const need = (): Ctx => {
   if (!ctx) throw new Error("setup failed");
@@ -19,23 +20,24 @@ const need = (): Ctx => {
 };
 
 test.before(async () => {
-  const bus = await startTestBus();
   const dir = await mkdtemp(join(tmpdir(), "projector-live-svc-"));
   const port = await freePort();
-  ctx = { bus, dir, url: `http://127.0.0.1:${port}`, svc: null, open: [] };
+  ctx = { dir, url: `http://127.0.0.1:${port}`, svc: null, open: [] };
   for (const e of [queued(undefined, BUILD), started(1, undefined, BUILD), logChunk(0, "one\ntwo\n", 1, BUILD), pushed(1, undefined, BUILD)]) await publishEncoded(bus.js, e);
   ctx.svc = await startService("projector", projectorEnv({ natsUrl: bus.nats.url, port, dir }));
+  bus.own({
+    stop: async () => {
+      for (const c of need().open) c.close();
+      const svc = need().svc;
+      if (!svc) return;
+      process.kill(svc.pid, "SIGKILL");
+      await svc.exited;
+    },
+  });
 });
 
 test.after(async () => {
-  if (!ctx) return;
-  for (const c of ctx.open) c.close();
-  if (ctx.svc) {
-    process.kill(ctx.svc.pid, "SIGKILL");
-    await ctx.svc.exited;
-  }
-  await ctx.bus.stop().catch(() => undefined);
-  await rm(ctx.dir, { recursive: true, force: true });
+  if (ctx) await rm(ctx.dir, { recursive: true, force: true });
 });
 
 test("live service - a finished build's log stream ends with its verdict", async () => {

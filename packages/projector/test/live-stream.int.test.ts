@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { publishEncoded, STREAM_EVENTS, STREAM_LOGS, type Event } from "@slipway/events";
-import { startTestBus, waitUntil, type TestBus } from "@slipway/test-kit";
+import { waitUntil, withJetStream } from "@slipway/test-kit";
 import type { FastifyInstance } from "fastify";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -16,7 +16,8 @@ import { openSse, type SseClient } from "./sse-client.js";
 const SHOP = { key: "acme/shop", name: "shop", owner: "acme" };
 const HEARTBEAT_MS = 200;
 
-type Ctx = { bus: TestBus; dir: string; state: ProjectionState; app: FastifyInstance; url: string; open: SseClient[] };
+const bus = withJetStream(test);
+type Ctx = { dir: string; state: ProjectionState; url: string; open: SseClient[] };
 let ctx: Ctx | null = null;
 const need = (): Ctx => {
   if (!ctx) throw new Error("setup failed");
@@ -24,27 +25,27 @@ const need = (): Ctx => {
 };
 
 async function listen(options: { apiToken?: string } = {}): Promise<{ app: FastifyInstance; url: string }> {
-  const { bus, dir, state } = need();
+  const { dir, state } = need();
   const app = buildApp({ readModel: state, logsDir: join(dir, "logs"), apiToken: options.apiToken, live: { js: bus.js, jsm: bus.jsm, heartbeatMs: HEARTBEAT_MS } });
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
   return { app, url };
 }
 
 test.before(async () => {
-  const bus = await startTestBus();
   const dir = await mkdtemp(join(tmpdir(), "projector-live-"));
-  ctx = { bus, dir, state: ProjectionState.empty(null), app: null as unknown as FastifyInstance, url: "", open: [] };
+  ctx = { dir, state: ProjectionState.empty(null), url: "", open: [] };
   const { app, url } = await listen();
-  ctx.app = app;
   ctx.url = url;
+  bus.own({
+    stop: async () => {
+      for (const c of need().open) c.close();
+      await app.close();
+    },
+  });
 });
 
 test.after(async () => {
-  if (!ctx) return;
-  for (const c of ctx.open) c.close();
-  await ctx.app.close().catch(() => undefined);
-  await ctx.bus.stop().catch(() => undefined);
-  await rm(ctx.dir, { recursive: true, force: true });
+  if (ctx) await rm(ctx.dir, { recursive: true, force: true });
 });
 
 /** Opens a stream and remembers it, so that a failed assertion does not leave it open. */
@@ -56,7 +57,7 @@ async function sse(path: string, headers: Record<string, string> = {}, base = ne
 
 async function publish(...events: Event[]): Promise<number[]> {
   const seqs: number[] = [];
-  for (const e of events) seqs.push((await publishEncoded(need().bus.js, e)).seq);
+  for (const e of events) seqs.push((await publishEncoded(bus.js, e)).seq);
   return seqs;
 }
 
@@ -71,7 +72,7 @@ function chunks(buildId: string, texts: string[], attempt = 1, from = 0): Event[
 }
 
 async function consumerCounts(): Promise<[number, number]> {
-  const { jsm } = need().bus;
+  const { jsm } = bus;
   return [(await jsm.streams.info(STREAM_LOGS)).state.consumer_count, (await jsm.streams.info(STREAM_EVENTS)).state.consumer_count];
 }
 
@@ -181,7 +182,7 @@ test("log stream - a client that stops reading pauses the pulling, then gets eve
   c.pause();
   const texts = Array.from({ length: total }, () => line);
   const seqs = await publish(...chunks(id, texts), pushed(1, undefined, id));
-  const { jsm } = need().bus;
+  const { jsm } = bus;
   const delivered = async () => {
     const list = await jsm.consumers.list(STREAM_LOGS).next();
     return Math.max(0, ...list.filter((i) => i.config.filter_subject === `ci.log.${id}`).map((i) => i.delivered.stream_seq));

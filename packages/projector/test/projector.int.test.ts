@@ -2,9 +2,8 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { JetStreamClient } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
 import { encodeEvent, publishEvent, STREAM_EVENTS } from "@slipway/events";
-import { freePort, startService, startTestBus, waitUntil, type RunningService, type TestBus, type TestNats } from "@slipway/test-kit";
+import { freePort, startService, waitUntil, withJetStream, type RunningService } from "@slipway/test-kit";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
@@ -17,7 +16,8 @@ const LATE_BUILD = "bint000000000002";
 const CRASH_BUILD = "bint000000000003";
 const LOG_LINES = ["Step 1/2 : FROM busybox\n", "Step 2/2 : RUN echo héllo\n", "héllo\n", "Successfully built 1234\n"];
 
-type Ctx = { nats: TestNats; nc: NatsConnection; js: JetStreamClient; bus: TestBus; dir: string; env: Record<string, string>; url: string; svc: RunningService | null };
+const bus = withJetStream(test);
+type Ctx = { dir: string; env: Record<string, string>; url: string; svc: RunningService | null };
 let ctx: Ctx | null = null;
 
 function need(): Ctx {
@@ -26,30 +26,25 @@ function need(): Ctx {
 }
 
 test.before(async () => {
-  const bus = await startTestBus();
-  const { nats, nc, js } = bus;
   const dir = await mkdtemp(join(tmpdir(), "projector-int-"));
   const port = await freePort();
   const env = {
-    SLIPWAY_NATS_URL: nats.url,
+    SLIPWAY_NATS_URL: bus.nats.url,
     SLIPWAY_PROJECTOR_HOST: "127.0.0.1",
     SLIPWAY_PROJECTOR_PORT: String(port),
     SLIPWAY_PROJECTOR_DATA: join(dir, "data"),
     SLIPWAY_LOGS_DIR: join(dir, "logs"),
   };
-  ctx = { nats, nc, js, bus, dir, env, url: `http://127.0.0.1:${port}`, svc: null };
+  ctx = { dir, env, url: `http://127.0.0.1:${port}`, svc: null };
 });
 
 test.after(async () => {
-  if (!ctx) return;
-  await ctx.svc?.stop().catch(() => undefined);
-  await ctx.bus.stop().catch(() => undefined);
-  await rm(ctx.dir, { recursive: true, force: true });
+  if (ctx) await rm(ctx.dir, { recursive: true, force: true });
 });
 
 async function start(extraEnv: Record<string, string> = {}): Promise<RunningService> {
   const c = need();
-  c.svc = await startService("projector", { ...c.env, ...extraEnv });
+  c.svc = bus.own(await startService("projector", { ...c.env, ...extraEnv }));
   return c.svc;
 }
 
@@ -77,7 +72,8 @@ async function publishBuild(js: JetStreamClient, buildId: string, number: number
 }
 
 test("projector - projects a build from events, and writes its log", async () => {
-  const { js, env } = need();
+  const { env } = need();
+  const { js } = bus;
   await start();
   await publishEvent(js, "WebhookReceived", { deliveryId: DELIVERY, source: "push", repo: REPO, ref: "refs/heads/main", branch: "main", requestedSha: SHA, defaultBranch: "main", pusher: "dev" }, links("w-1"));
   await publishBuild(js, BUILD, 1);
@@ -119,7 +115,7 @@ test("projector - projects a build from events, and writes its log", async () =>
 });
 
 test("projector - a restart keeps the view, applies nothing twice, and catches up", async () => {
-  const { js, bus } = need();
+  const { js } = bus;
   const before = (await getJson(`/builds/${BUILD}`)).body;
   await stop();
   // Published while the projector is down.
@@ -147,7 +143,7 @@ test("projector - a restart keeps the view, applies nothing twice, and catches u
 });
 
 test("projector - after a crash, events applied but not yet saved are applied again, once", async () => {
-  const { js } = need();
+  const { js } = bus;
   await stop();
   // Saves only every minute: whatever it applies now exists in memory only.
   const svc = await start({ SLIPWAY_PROJECTOR_FLUSH_MS: "60000", SLIPWAY_PROJECTOR_FLUSH_MAX: "9000" });
@@ -166,7 +162,7 @@ test("projector - after a crash, events applied but not yet saved are applied ag
 });
 
 test("projector - an ignored push shows in GET /deliveries with its reason", async () => {
-  const { js } = need();
+  const { js } = bus;
   if (!need().svc) await start();
   const deliveryId = "int-delivery-ignored";
   const message = "the head commit's message says [skip ci]: not built";

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { publishEvent, STREAM_EVENTS, STREAM_LOGS } from "@slipway/events";
-import { freePort, startService, startTestBus, waitUntil, type RunningService, type TestBus } from "@slipway/test-kit";
+import { freePort, startService, waitUntil, withJetStream, type RunningService } from "@slipway/test-kit";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
@@ -12,7 +12,8 @@ const SHA = "f".repeat(40);
 const REPO = { key: "acme/shop", name: "shop", owner: "acme" };
 const BUILDS = 30;
 
-type Ctx = { bus: TestBus; dir: string; env: Record<string, string>; url: string; svc: RunningService | null };
+const bus = withJetStream(test);
+type Ctx = { dir: string; env: Record<string, string>; url: string; svc: RunningService | null };
 let ctx: Ctx | null = null;
 const need = (): Ctx => {
   if (!ctx) throw new Error("setup failed");
@@ -20,7 +21,6 @@ const need = (): Ctx => {
 };
 
 test.before(async () => {
-  const bus = await startTestBus();
   const dir = await mkdtemp(join(tmpdir(), "projector-readyz-"));
   const port = await freePort();
   const env = {
@@ -32,7 +32,15 @@ test.before(async () => {
     SLIPWAY_LOGS_DIR: join(dir, "logs"),
     SLIPWAY_PROJECTOR_READY_MAX_LAG: "5",
   };
-  ctx = { bus, dir, env, url: `http://127.0.0.1:${port}`, svc: null };
+  ctx = { dir, env, url: `http://127.0.0.1:${port}`, svc: null };
+  // Killed, not stopped: by the last test NATS is gone, and a graceful stop would wait for it.
+  bus.own({
+    stop: async () => {
+      if (!ctx?.svc) return;
+      process.kill(ctx.svc.pid, "SIGKILL");
+      await ctx.svc.exited;
+    },
+  });
   // Stored before the projector starts: it has all of them to catch up on.
   for (let i = 1; i <= BUILDS; i++) {
     const buildId = `bready${String(i).padStart(10, "0")}`;
@@ -42,13 +50,7 @@ test.before(async () => {
 });
 
 test.after(async () => {
-  if (!ctx) return;
-  if (ctx.svc) {
-    process.kill(ctx.svc.pid, "SIGKILL");
-    await ctx.svc.exited;
-  }
-  await ctx.bus.stop().catch(() => undefined);
-  await rm(ctx.dir, { recursive: true, force: true });
+  if (ctx) await rm(ctx.dir, { recursive: true, force: true });
 });
 
 async function readyz(): Promise<{ status: number; retryAfter: string | null; body: any }> {
@@ -88,7 +90,7 @@ test("readyz - 200 once caught up, with the stream's last sequence and the check
 
 test("readyz - 503 unavailable when NATS does not answer; /healthz still answers", async () => {
   const c = need();
-  await c.bus.nats.stop();
+  await bus.nats.stop();
   await waitUntil(async () => (await readyz()).status === 503, 15_000, "not ready without NATS");
   const { body, retryAfter } = await readyz();
   assert.is(body.status, "unavailable");

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { publishEncoded, publishEvent, STREAM_EVENTS } from "@slipway/events";
-import { freePort, repoRoot, projectorEnv, startService, startTestBus, waitUntil, type RunningService, type TestBus } from "@slipway/test-kit";
+import { freePort, repoRoot, projectorEnv, startService, waitUntil, withJetStream } from "@slipway/test-kit";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { buildIdOf, messyHistory, queuedOf } from "./history.js";
@@ -16,7 +16,8 @@ import { buildIdOf, messyHistory, queuedOf } from "./history.js";
 
 const TOKEN = "replay-int-token";
 const REPLAY_CLI = join(repoRoot(), "packages/projector/dist/cli/replay.js");
-type Ctx = { bus: TestBus; dir: string; url: string; svc: RunningService; lastSeq: number };
+const bus = withJetStream(test);
+type Ctx = { dir: string; url: string; lastSeq: number };
 let ctx: Ctx | null = null;
 
 function need(): Ctx {
@@ -58,21 +59,17 @@ async function wholeView(url = need().url, asOf = ""): Promise<{ builds: Record<
 }
 
 test.before(async () => {
-  const bus = await startTestBus();
   const dir = await mkdtemp(join(tmpdir(), "projector-replay-"));
   for (const event of messyHistory(11, 120)) await publishEncoded(bus.js, event);
   const port = await freePort();
-  const svc = await startService("projector", projectorEnv({ natsUrl: bus.nats.url, port, dir, token: TOKEN }));
+  bus.own(await startService("projector", projectorEnv({ natsUrl: bus.nats.url, port, dir, token: TOKEN })));
   const lastSeq = (await bus.jsm.streams.info(STREAM_EVENTS)).state.last_seq;
-  ctx = { bus, dir, url: `http://127.0.0.1:${port}`, svc, lastSeq };
+  ctx = { dir, url: `http://127.0.0.1:${port}`, lastSeq };
   await waitUntil(async () => (await getJson("/healthz")).body.checkpoint === lastSeq, 20_000, "projector caught up");
 });
 
 test.after(async () => {
-  if (!ctx) return;
-  await ctx.svc.stop().catch(() => undefined);
-  await ctx.bus.stop().catch(() => undefined);
-  await rm(ctx.dir, { recursive: true, force: true });
+  if (ctx) await rm(ctx.dir, { recursive: true, force: true });
 });
 
 test("replay - npm run replay rebuilds the view, the API answers throughout, and every record is as before", async () => {
@@ -104,7 +101,6 @@ test("replay - npm run replay rebuilds the view, the API answers throughout, and
 });
 
 test("replay - the live projection goes on after the swap", async () => {
-  const { bus } = need();
   const event = queuedOf(5000, 9000, 5000);
   await publishEncoded(bus.js, event);
   await waitUntil(async () => (await getJson(`/builds/${buildIdOf(5000)}`)).status === 200, 15_000, "a build queued after the replay is in the view");
@@ -116,7 +112,7 @@ test("time travel - asOf a sequence equals a replay stopped there (npm run repla
   const { lastSeq, dir } = need();
   const mid = Math.floor(lastSeq / 2);
   const port = await freePort();
-  const child = spawn(process.execPath, [REPLAY_CLI, "--out", join(dir, "past"), "--to", String(mid), "--serve", String(port)], { env: { ...process.env, SLIPWAY_NATS_URL: need().bus.nats.url } });
+  const child = spawn(process.execPath, [REPLAY_CLI, "--out", join(dir, "past"), "--to", String(mid), "--serve", String(port)], { env: { ...process.env, SLIPWAY_NATS_URL: bus.nats.url } });
   let out = "";
   child.stdout.on("data", (d) => (out += d));
   try {
@@ -137,7 +133,7 @@ test("time travel - asOf a sequence equals a replay stopped there (npm run repla
 test("time travel - asOf a time equals a replay stopped before the first event stamped after it", async () => {
   const { dir } = need();
   const at = "2026-01-01T12:01:00Z";
-  const run = await runCli(["--out", join(dir, "past-time"), "--to", at, "--json"], { SLIPWAY_NATS_URL: need().bus.nats.url });
+  const run = await runCli(["--out", join(dir, "past-time"), "--to", at, "--json"], { SLIPWAY_NATS_URL: bus.nats.url });
   assert.is(run.code, 0, run.stderr);
   const outcome = JSON.parse(run.stdout);
   assert.is(outcome.stoppedBy, "time");
@@ -160,7 +156,7 @@ test("provenance - the chain of an image comes from the stream", async () => {
   assert.ok(types.includes("BuildQueued"));
   for (const link of entry.chain) {
     assert.is(link.event?.id, link.id, `event ${link.seq} read from the stream`);
-    const stored = await need().bus.jsm.streams.getMessage(STREAM_EVENTS, { seq: link.seq });
+    const stored = await bus.jsm.streams.getMessage(STREAM_EVENTS, { seq: link.seq });
     assert.is(JSON.parse(stored!.string()).id, link.id);
   }
 });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { publishEvent, STREAM_EVENTS, STREAM_LOGS } from "@slipway/events";
-import { freePort, startService, startTestBus, waitUntil, type RunningService, type TestBus } from "@slipway/test-kit";
+import { freePort, startService, waitUntil, withJetStream, type RunningService } from "@slipway/test-kit";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
@@ -21,14 +21,15 @@ const LATE = "bsev000000000003";
 const TOKEN = "replica-b-t0ken-0123456789";
 
 type Projector = { name: string; env: Record<string, string>; url: string; dir: string; svc: RunningService | null; headers: Record<string, string> };
-type Ctx = { bus: TestBus; work: string; a: Projector; b: Projector };
+const bus = withJetStream(test);
+type Ctx = { work: string; a: Projector; b: Projector };
 let ctx: Ctx | null = null;
 const need = (): Ctx => {
   if (!ctx) throw new Error("setup failed");
   return ctx;
 };
 
-async function projector(bus: TestBus, work: string, name: string, extra: Record<string, string>, headers: Record<string, string> = {}): Promise<Projector> {
+async function projector(work: string, name: string, extra: Record<string, string>, headers: Record<string, string> = {}): Promise<Projector> {
   const dir = join(work, name);
   const port = await freePort();
   const env = { SLIPWAY_NATS_URL: bus.nats.url, SLIPWAY_PROJECTOR_NAME: name, SLIPWAY_PROJECTOR_PORT: String(port), SLIPWAY_PROJECTOR_DATA: join(dir, "state"), SLIPWAY_LOGS_DIR: join(dir, "logs"), ...extra };
@@ -36,24 +37,20 @@ async function projector(bus: TestBus, work: string, name: string, extra: Record
 }
 
 test.before(async () => {
-  const bus = await startTestBus();
   const work = await mkdtemp(join(tmpdir(), "projector-several-"));
   // A keeps the default name (an installation from before names) and no token: loopback only.
-  const a = await projector(bus, work, "projector", { SLIPWAY_API_TOKEN: "", SLIPWAY_PROJECTOR_HOST: "127.0.0.1" });
+  const a = await projector(work, "projector", { SLIPWAY_API_TOKEN: "", SLIPWAY_PROJECTOR_HOST: "127.0.0.1" });
   // B has a token, so it listens on every address by default, and wants the token.
-  const b = await projector(bus, work, "replica-b", { SLIPWAY_API_TOKEN: TOKEN }, { authorization: `Bearer ${TOKEN}` });
-  ctx = { bus, work, a, b };
+  const b = await projector(work, "replica-b", { SLIPWAY_API_TOKEN: TOKEN }, { authorization: `Bearer ${TOKEN}` });
+  ctx = { work, a, b };
 });
 
 test.after(async () => {
-  if (!ctx) return;
-  for (const p of [ctx.a, ctx.b]) await p.svc?.stop().catch(() => undefined);
-  await ctx.bus.stop().catch(() => undefined);
-  await rm(ctx.work, { recursive: true, force: true });
+  if (ctx) await rm(ctx.work, { recursive: true, force: true });
 });
 
 async function start(p: Projector): Promise<void> {
-  p.svc = await startService("projector", p.env);
+  p.svc = bus.own(await startService("projector", p.env));
 }
 
 async function get(p: Projector, path: string, headers = p.headers): Promise<{ status: number; body: any }> {
@@ -85,7 +82,7 @@ async function publishLog(js: JetStreamClient, buildId: string, attempt: number,
 const logFiles = (p: Projector) => readdir(join(p.dir, "logs")).then((names) => names.sort());
 
 test("several projectors - each sees every event through durables of its own", async () => {
-  const { bus, a, b } = need();
+  const { a, b } = need();
   const { js, jsm } = bus;
   await start(a);
   await start(b);
@@ -132,7 +129,7 @@ test("several projectors - logs/ holds only <buildId>.log; the bookkeeping is in
 });
 
 test("several projectors - a stopped projector keeps its position while the other moves on", async () => {
-  const { bus, a, b } = need();
+  const { a, b } = need();
   const { js, jsm } = bus;
   assert.is(await a.svc?.stop(), 0);
   a.svc = null;

@@ -3,7 +3,7 @@
  * per suite (`withJetStream`), a registry, the local scratch images that stand in for pulled ones,
  * git repositories, service processes, and polling helpers.
  */
-export { withJetStream, startTestBus, type TestBus, type JetStreamOptions, type Stoppable } from "./jetstream.js";
+export { withJetStream, startTestBus, type TestBus, type JetStreamOptions, type Stoppable, type SuiteHooks } from "./jetstream.js";
 export { queuedBuild } from "./queued-build.js";
 export { startTestNats, type TestNats } from "./nats.js";
 export { startTestRegistry, manifestDigest, type TestRegistry } from "./registry.js";

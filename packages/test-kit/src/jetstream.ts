@@ -14,7 +14,8 @@ export type TestBus = {
   jsm: JetStreamManager;
   /**
    * Stops `resource` when the bus stops, before the client and the server (last owned, first
-   * stopped), so a service never outlives the NATS it talks to. Returns `resource`.
+   * stopped), so a service never outlives the NATS it talks to. Returns `resource`. A resource a
+   * test already stopped is stopped again: its `stop` must allow that, as `RunningService`'s does.
    */
   own<T extends Stoppable>(resource: T): T;
   /** Stops what it owns, closes the client, then stops the server. */
@@ -27,7 +28,7 @@ export type JetStreamOptions = {
 };
 
 /** The hooks of a uvu suite (`test` or `suite(...)`), all `withJetStream` needs of it. */
-type SuiteHooks = { before(fn: () => unknown): void; after(fn: () => unknown): void };
+export type SuiteHooks = { before(fn: () => unknown): void; after(fn: () => unknown): void };
 
 /**
  * A JetStream server for one suite: started in the suite's `before`, stopped (with everything the
