@@ -21,3 +21,4 @@ export { repoRoot, stateDir, serviceEntry } from "./paths.js";
 export { spawnChild, type Child, type ChildOptions, type Exit } from "./processes.js";
 export { isReadyLine } from "./lines.js";
 export { runningSteps } from "./harness/step-processes.js";
+export { startTestCluster, type TestCluster, type ClusterNode } from "./harness/cluster.js";
