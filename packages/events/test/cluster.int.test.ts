@@ -48,7 +48,7 @@ test("cluster - every event published while the events stream's leader is killed
   // One publish every 100 ms for 6 s: longer than the election (~4.5 s here).
   for (let i = 0; i < 60; i++) {
     const buildId = `cluster-${i}`;
-    await publishEvent(js, "BuildCancelRequested", { buildId, requestedBy: "cluster test", reason: "leader killed" }, { correlationId: buildId, causationId: null }).catch((err: Error) => failures.push(err.message));
+    await publishEvent(js, "BuildCancelRequested", { buildId, requestedBy: "cluster test", reason: "leader killed" }, { id: `cancel-${buildId}`, correlationId: buildId, causationId: null }).catch((err: Error) => failures.push(err.message));
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.equal(failures, []);
