@@ -1,5 +1,7 @@
 import { execFile } from "node:child_process";
-import { dockerClient } from "@slipway/stack";
+import { writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { dockerClient, freePort } from "@slipway/stack";
 
 /** One docker-compose project: its name, compose files and environment, the same for every command. */
 export type ComposeProject = {
@@ -40,4 +42,54 @@ async function leftovers(project: string): Promise<{ containers: string[]; netwo
     for (const v of (await docker.listVolumes({ filters: filter })).Volumes ?? []) volumes.add(v.Name);
   }
   return { containers: [...containers], networks: [...networks], volumes: [...volumes] };
+}
+
+/** `n` different free ports (one asked after the other may come back the same). */
+export async function freePorts(n: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
+}
+
+/** Host environment without slipway or compose settings of the developer's shell: the test sets its own. */
+export function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SLIPWAY_") && !k.startsWith("COMPOSE_") && k !== "BASE_IMAGE"));
+}
+
+/** POST with node:http, as curl would (fetch refuses ingress's default port 6000). */
+export function post(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: "POST", headers }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (text += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.once("error", reject);
+    req.end(body);
+  });
+}
+
+/**
+ * Writes a compose override that lets git-sync clone from a host folder of bare repositories,
+ * mounted read-only. git there runs as root and refuses repositories another user owns (whoever
+ * runs the test): safe.directory.
+ */
+export function writeGitOverride(o: { file: string; gitRoot: string; gitConfig: string }): void {
+  writeFileSync(o.gitConfig, "[safe]\n\tdirectory = *\n");
+  writeFileSync(
+    o.file,
+    [
+      'version: "3.8"',
+      "services:",
+      "  git-sync:",
+      "    environment:",
+      '      SLIPWAY_GIT_URL: "/srv/git/{name}.git"',
+      "      GIT_CONFIG_GLOBAL: /etc/slipway/gitconfig",
+      "    volumes:",
+      `      - "${o.gitRoot}:/srv/git:ro"`,
+      `      - "${o.gitConfig}:/etc/slipway/gitconfig:ro"`,
+      "",
+    ].join("\n"),
+  );
 }

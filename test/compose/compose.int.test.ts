@@ -4,8 +4,7 @@
  * view; `down -v` leaves no container, network or volume of the project.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite } from "uvu";
@@ -15,7 +14,6 @@ import {
   dockerClient,
   ensureBaseImage,
   ensureDockerEngine,
-  freePort,
   httpStatus,
   manifestDigest,
   prepareOfflineCompose,
@@ -24,7 +22,7 @@ import {
   WORKSPACE_TAR,
 } from "@slipway/stack";
 import { waitFor } from "../e2e/helpers.js";
-import { composeProject, type ComposeProject } from "./compose-project.js";
+import { cleanEnv, composeProject, freePorts, post, writeGitOverride, type ComposeProject } from "./compose-project.js";
 
 const SEED_CURL_BODY = `{
   "ref": "refs/heads/master",
@@ -47,32 +45,6 @@ const ctx = {} as {
   registryAddress: string;
   logsDir: string;
 };
-
-/** Three different free ports (one asked after the other may come back the same). */
-async function threePorts(): Promise<[number, number, number]> {
-  const ports = new Set<number>();
-  while (ports.size < 3) ports.add(await freePort());
-  return [...ports] as [number, number, number];
-}
-
-/** Host environment without slipway or compose settings of the developer's shell: the test sets its own. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("SLIPWAY_") && !k.startsWith("COMPOSE_") && k !== "BASE_IMAGE"));
-}
-
-/** POST with node:http, as curl would (fetch refuses ingress's default port 6000). */
-function post(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: "POST", headers }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (d: string) => (text += d));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text }));
-    });
-    req.once("error", reject);
-    req.end(body);
-  });
-}
 
 /** Waits, and on a timeout prints the services' last log lines before failing. */
 async function waitForCompose<T>(what: string, probe: () => Promise<T | null>, timeoutMs?: number): Promise<T> {
@@ -101,29 +73,11 @@ compose.before(async () => {
     Dockerfile_test: `FROM ${base}\nCOPY README.md /README.md\nRUN cat /README.md\n`,
     "README.md": `the fruty test repo ${ctx.nonce}\n`,
   });
-  // git-sync clones from the bare repositories, mounted into its container. git there runs as
-  // root and refuses repositories another user owns (whoever runs the test): safe.directory.
-  const gitConfig = join(ctx.work, "gitconfig");
-  writeFileSync(gitConfig, "[safe]\n\tdirectory = *\n");
   const gitOverride = join(ctx.work, "compose.git.yml");
-  writeFileSync(
-    gitOverride,
-    [
-      'version: "3.8"',
-      "services:",
-      "  git-sync:",
-      "    environment:",
-      '      SLIPWAY_GIT_URL: "/srv/git/{name}.git"',
-      "      GIT_CONFIG_GLOBAL: /etc/slipway/gitconfig",
-      "    volumes:",
-      `      - "${gitRoot}:/srv/git:ro"`,
-      `      - "${gitConfig}:/etc/slipway/gitconfig:ro"`,
-      "",
-    ].join("\n"),
-  );
+  writeGitOverride({ file: gitOverride, gitRoot, gitConfig: join(ctx.work, "gitconfig") });
 
   const images = await prepareOfflineCompose();
-  const [ingressPort, projectorPort, registryPort] = await threePorts();
+  const [ingressPort, projectorPort, registryPort] = (await freePorts(3)) as [number, number, number];
   const name = `slipwaytest${id}`;
   ctx.servicesImage = `slipway-local/services:${name}`;
   ctx.registryAddress = `127.0.0.1:${registryPort}`;
