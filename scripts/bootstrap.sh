@@ -39,6 +39,8 @@ fi
 # npm test only: the dashboard's browser test drives Debian's headless Chromium (playwright-core never
 # downloads one); a font, so that its screenshots show text (no recommends are installed).
 if [ "${SLIPWAY_BOOTSTRAP_TEST_TOOLS:-}" = "1" ] && ! [ -x /usr/bin/chromium ]; then missing+=(chromium fonts-liberation); fi
+# npm test only: the compose test brings deploy/compose.yml up with Debian's docker-compose (1.29).
+if [ "${SLIPWAY_BOOTSTRAP_TEST_TOOLS:-}" = "1" ] && ! command -v docker-compose >/dev/null 2>&1; then missing+=(docker-compose); fi
 
 if [ "${#missing[@]}" -gt 0 ]; then
   command -v apt-get >/dev/null 2>&1 || die "missing ${missing[*]} and no apt-get: install them by hand"

@@ -10,6 +10,7 @@ import { buildWithBuildKit } from "./buildkit-build.js";
 import type { CancelHandle, RunningBuilds } from "./cancels.js";
 import type { BuilderConfig } from "./config.js";
 import { buildImage } from "./docker-steps.js";
+import { openContext } from "./context-read.js";
 import { BuilderError, BuilderErrorCode, BuildTimeoutError, classifyDockerError, ContextMissingError, ContextReadError, DockerBuildError, DockerIncompleteError, NonRetryableError } from "./errors.js";
 import { appendToDockerfile, labelInstruction } from "./context-labels.js";
 import { imageLabels } from "./image-labels.js";
@@ -166,7 +167,10 @@ async function buildFromStore(deps: BuildJobDeps, q: BuildQueued, reference: str
   });
   let object;
   try {
-    object = await deps.contexts.get(q.contextObject);
+    object = await openContext(deps.contexts, q.contextObject, {
+      signal: stop,
+      onRetry: (err, waitMs) => deps.logger.warn({ buildId: q.buildId, err: err instanceof Error ? err.message : String(err), waitMs }, "build context not readable yet: trying again"),
+    });
   } catch (err) {
     throw new ContextReadError(`cannot read build context ${JSON.stringify(q.contextObject)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }

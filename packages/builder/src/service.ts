@@ -68,7 +68,7 @@ export async function startBuilder(options: BuilderOptions): Promise<Builder> {
   await ensureStreams(jsm, config.streams);
   const contexts = await ensureContextStore(nc, config.streams);
   await ensureDurable(jsm, spec);
-  const tagOwners = await new Kvm(nc).create(TAG_OWNERS_BUCKET, { history: 1 });
+  const tagOwners = await new Kvm(nc).create(TAG_OWNERS_BUCKET, { history: 1, replicas: config.streams.replicas });
 
   // Not fatal: a builder may start before its engine; each job reports (and retries) on its own.
   const engineUp = await pingDocker(docker, 5_000).then(

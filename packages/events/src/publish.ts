@@ -1,5 +1,5 @@
 import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
-import { headers } from "@nats-io/transport-node";
+import { errors, headers } from "@nats-io/transport-node";
 import type { EventData, EventType } from "./catalog.js";
 import { createEvent, encodeEvent, subjectOf } from "./codec.js";
 import type { Event, EventLinks } from "./envelope.js";
@@ -20,9 +20,36 @@ export async function publishEvent<T extends EventType>(
   return { event, ack };
 }
 
+/**
+ * How long a publish keeps trying. In a cluster, a stream whose leader died has none until the
+ * others elect one (~4.5 s measured with 3 nats-servers 2.9), and a client connected to the dead
+ * server loses the request in flight; a webhook arriving then must still be stored, not refused.
+ * GitHub gives a hook 10 s; NATS down altogether fails the publish after this long.
+ */
+export const PUBLISH_DEADLINE_MS = 7_000;
+/** One try's wait for the PubAck; a slow ack is tried again (harmless: same Nats-Msg-Id). */
+const PUBLISH_TRY_TIMEOUT_MS = 2_500;
+
 /** Publishes an already-built event (e.g. one kept for a retry). */
 export async function publishEncoded<T extends EventType>(js: JetStreamClient, event: Event<T>): Promise<PubAck> {
   const h = headers();
   h.set("Slipway-Event-Type", event.type);
-  return js.publish(subjectOf(event), encodeEvent(event), { msgID: event.id, headers: h });
+  const deadline = Date.now() + PUBLISH_DEADLINE_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await js.publish(subjectOf(event), encodeEvent(event), { msgID: event.id, headers: h, timeout: PUBLISH_TRY_TIMEOUT_MS });
+    } catch (err) {
+      // Again with the same Nats-Msg-Id is safe: a first try that was stored makes it a duplicate.
+      if (!isRetryable(err) || Date.now() >= deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 1_000)));
+    }
+  }
+}
+
+/**
+ * No server answered for the subject (the client names that JetStreamNotEnabled; the class is not
+ * exported, its name is), or the ack did not come in time.
+ */
+function isRetryable(err: unknown): boolean {
+  return err instanceof errors.TimeoutError || (err instanceof Error && err.name === "JetStreamNotEnabled");
 }

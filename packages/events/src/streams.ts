@@ -30,6 +30,11 @@ export type StreamOptions = {
   contextsTtlMs: number;
   /** JetStream's duplicate window, in which a repeated `Nats-Msg-Id` is dropped. */
   duplicateWindowMs: number;
+  /**
+   * Copies of every stream, bucket and object store in a NATS cluster (1 on a single server; 3
+   * on a 3-node cluster survives any one node). Consumers inherit their stream's.
+   */
+  replicas: number;
 };
 
 export function defaultStreamOptions(): StreamOptions {
@@ -40,11 +45,12 @@ export function defaultStreamOptions(): StreamOptions {
     logsMaxBytes: -1,
     contextsTtlMs: 7 * DAY_MS,
     duplicateWindowMs: 10 * 60 * 1000,
+    replicas: 1,
   };
 }
 
 function streamConfigs(o: StreamOptions): (Partial<StreamConfig> & { name: string })[] {
-  const common = { storage: StorageType.File, retention: RetentionPolicy.Limits, discard: DiscardPolicy.Old, duplicate_window: nanos(o.duplicateWindowMs) };
+  const common = { storage: StorageType.File, retention: RetentionPolicy.Limits, discard: DiscardPolicy.Old, duplicate_window: nanos(o.duplicateWindowMs), num_replicas: o.replicas };
   return [
     { ...common, name: STREAM_EVENTS, subjects: [...filters.events], max_age: nanos(o.eventsMaxAgeMs), max_bytes: o.eventsMaxBytes, description: "slipway domain events" },
     { ...common, name: STREAM_LOGS, subjects: [filters.logs], max_age: nanos(o.logsMaxAgeMs), max_bytes: o.logsMaxBytes, description: "slipway build logs" },
@@ -87,7 +93,7 @@ export async function ensureContextStore(nc: NatsConnection, options: StreamOpti
   // Node's own SHA-256 for object digests: the library's default pure-JS one cost git-sync ~4 s of
   // CPU per 100 MB context (bench/git-sync.ts). Process-wide, set before any object is written.
   setSha256Backend("native");
-  return new Objm(nc).create(CONTEXTS_BUCKET, { ttl: nanos(options.contextsTtlMs), storage: StorageType.File, description: "slipway build contexts" });
+  return new Objm(nc).create(CONTEXTS_BUCKET, { ttl: nanos(options.contextsTtlMs), storage: StorageType.File, replicas: options.replicas, description: "slipway build contexts" });
 }
 
 /** A durable pull consumer, as the services use them. */

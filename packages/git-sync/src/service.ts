@@ -21,10 +21,10 @@ export async function startGitSync(config: GitSyncConfig, logger: Logger): Promi
   const js = jetstream(nc);
   const contexts = await ensureContextStore(nc, config.streams);
   const kvm = new Kvm(nc);
-  const counters = await kvm.create(COUNTERS_BUCKET, { history: 1 });
-  const deliveries = await kvm.create(DELIVERIES_BUCKET, { history: 1, ttl: 7 * DAY_MS });
-  const imageOwners = await kvm.create(IMAGE_NAME_OWNERS_BUCKET, { history: 1 });
-  const supersede = config.autoCancelSuperseded ? { jsm, latest: await kvm.create(LATEST_BUILDS_BUCKET, { history: 1 }) } : null;
+  const counters = await kvm.create(COUNTERS_BUCKET, { history: 1, replicas: config.streams.replicas });
+  const deliveries = await kvm.create(DELIVERIES_BUCKET, { history: 1, ttl: 7 * DAY_MS, replicas: config.streams.replicas });
+  const imageOwners = await kvm.create(IMAGE_NAME_OWNERS_BUCKET, { history: 1, replicas: config.streams.replicas });
+  const supersede = config.autoCancelSuperseded ? { jsm, latest: await kvm.create(LATEST_BUILDS_BUCKET, { history: 1, replicas: config.streams.replicas }) } : null;
   const deps = { config, js, contexts, counters, deliveries, imageOwners, logger, supersede };
 
   const lanes = new RepoLanes();

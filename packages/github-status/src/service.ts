@@ -26,7 +26,7 @@ export async function startGithubStatus(config: GithubStatusConfig, logger: Logg
     const jsm = await jetstreamManager(nc);
     await ensureStreams(jsm, config.streams);
     await ensureDurable(jsm, durables.githubStatus);
-    const kv = await new Kvm(nc).create(GITHUB_STATUSES_BUCKET, { history: 1, description: "slipway: commit statuses GitHub accepted, by build and phase" });
+    const kv = await new Kvm(nc).create(GITHUB_STATUSES_BUCKET, { history: 1, replicas: config.streams.replicas, description: "slipway: commit statuses GitHub accepted, by build and phase" });
     const deps: HandlerDeps = {
       github: githubClient({ token: config.token, apiUrl: config.apiUrl, retries: config.retries, retryDelayMs: config.retryDelayMs, timeoutMs: config.requestTimeoutMs, logger }),
       history: streamHistory(jsm),

@@ -9,6 +9,6 @@ export { ensureRegistryServer } from "./infra/registry.js";
 export { dockerClient, dockerAnswers, imageExists } from "./docker.js";
 export { freePort, tcpReachable, httpStatus, waitUntil, splitHostPort } from "./net.js";
 export { repoRoot, stateDir, serviceEntry } from "./paths.js";
-export { spawnChild, type Child, type ChildOptions, type Exit } from "./processes.js";
+export { spawnChild, spawnDaemon, stopPid, type Child, type ChildOptions, type Exit } from "./processes.js";
 export { isReadyLine } from "./lines.js";
 export { findBinary, librariesOf } from "./binaries.js";

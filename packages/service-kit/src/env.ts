@@ -99,5 +99,7 @@ export function streamOptionsFrom(env: Env): StreamOptions {
     logsMaxAgeMs: days("SLIPWAY_LOGS_MAX_AGE_DAYS", d.logsMaxAgeMs),
     logsMaxBytes: bytes("SLIPWAY_LOGS_MAX_BYTES", d.logsMaxBytes),
     contextsTtlMs: days("SLIPWAY_CONTEXTS_TTL_DAYS", d.contextsTtlMs),
+    // JetStream allows at most 5 copies; more than the cluster's servers fails at creation, loudly.
+    replicas: int(env, "SLIPWAY_STREAM_REPLICAS", d.replicas, { min: 1, max: 5 }),
   };
 }

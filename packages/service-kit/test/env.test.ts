@@ -33,6 +33,13 @@ test("env - stream limits: defaults, days, 0 = unlimited", () => {
   assert.throws(() => streamOptionsFrom({ SLIPWAY_LOGS_MAX_AGE_DAYS: "soon" }), /SLIPWAY_LOGS_MAX_AGE_DAYS/);
 });
 
+test("env - stream replicas: 1 by default, 1-5 as JetStream allows", () => {
+  assert.is(streamOptionsFrom({}).replicas, 1);
+  assert.is(streamOptionsFrom({ SLIPWAY_STREAM_REPLICAS: "3" }).replicas, 3);
+  assert.throws(() => streamOptionsFrom({ SLIPWAY_STREAM_REPLICAS: "0" }), /SLIPWAY_STREAM_REPLICAS/);
+  assert.throws(() => streamOptionsFrom({ SLIPWAY_STREAM_REPLICAS: "7" }), /SLIPWAY_STREAM_REPLICAS/);
+});
+
 test("env - log level is checked", () => {
   assert.is(logLevel({}), "info");
   assert.is(logLevel({ SLIPWAY_LOG_LEVEL: "debug" }), "debug");

@@ -1,4 +1,4 @@
-import { ensureBusyboxImage } from "./images/busybox-image.js";
+import { ensureBusyboxImage } from "@slipway/local-images";
 import { ensureDockerEngine } from "@slipway/launcher";
 import { harnessConfig } from "./config.js";
 

@@ -1,6 +1,6 @@
 import { str, type Env } from "@slipway/service-kit";
-import { LOCAL_NATS_IMAGE } from "./images/nats-image.js";
-import { LOCAL_REGISTRY_IMAGE } from "./images/registry-image.js";
+import { LOCAL_NATS_IMAGE } from "@slipway/local-images";
+import { LOCAL_REGISTRY_IMAGE } from "@slipway/local-images";
 
 /**
  * Images of the test harness. The defaults are built on this machine (no pulls here); a developer

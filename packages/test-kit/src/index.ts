@@ -12,11 +12,24 @@ export { startService, type RunningService, type StartServiceOptions } from "./s
 export { projectorEnv } from "./projector-env.js";
 export { createGitFixture, type GitFixture } from "./git-fixture.js";
 export { harnessConfig, type HarnessConfig } from "./config.js";
-export { ensureBusyboxImage, LOCAL_BUSYBOX_IMAGE } from "./images/busybox-image.js";
-export { ensureNatsImage, LOCAL_NATS_IMAGE } from "./images/nats-image.js";
-export { ensureRegistryImage, LOCAL_REGISTRY_IMAGE } from "./images/registry-image.js";
+export { startTestCluster, type TestCluster, type ClusterNode } from "./cluster.js";
 export { removeLocalTags } from "./registry-tags.js";
 export { runningSteps } from "./step-processes.js";
+// Images made from this machine's files, as the tests (and an offline compose) use them.
+export {
+  ensureBusyboxImage,
+  LOCAL_BUSYBOX_IMAGE,
+  ensureNatsImage,
+  LOCAL_NATS_IMAGE,
+  ensureRegistryImage,
+  LOCAL_REGISTRY_IMAGE,
+  ensureNodeGitImage,
+  LOCAL_NODE_GIT_IMAGE,
+  writeWorkspaceTar,
+  WORKSPACE_TAR,
+  prepareOfflineCompose,
+  type OfflineComposeEnv,
+} from "@slipway/local-images";
 // The launcher's own: the same engine check, ports and polling the launcher uses.
 export { ensureDockerEngine, dockerClient, freePort, tcpReachable, httpStatus, waitUntil, repoRoot, stateDir, serviceEntry, spawnChild, isReadyLine } from "@slipway/launcher";
 export type { Child, ChildOptions, Exit } from "@slipway/launcher";

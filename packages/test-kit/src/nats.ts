@@ -1,4 +1,4 @@
-import { ensureNatsImage, LOCAL_NATS_IMAGE } from "./images/nats-image.js";
+import { ensureNatsImage, LOCAL_NATS_IMAGE } from "@slipway/local-images";
 import { harnessConfig } from "./config.js";
 import { loadTestcontainers, neverPull } from "./testcontainers.js";
 

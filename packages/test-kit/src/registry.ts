@@ -1,4 +1,4 @@
-import { ensureRegistryImage, LOCAL_REGISTRY_IMAGE } from "./images/registry-image.js";
+import { ensureRegistryImage, LOCAL_REGISTRY_IMAGE } from "@slipway/local-images";
 import { harnessConfig } from "./config.js";
 import { loadTestcontainers, neverPull } from "./testcontainers.js";
 

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import tar from "tar-fs";
@@ -15,6 +15,8 @@ export type ScratchImageSpec = {
   texts?: Record<string, string>;
   /** Empty directories to create (e.g. /tmp). */
   dirs?: string[];
+  /** Symbolic links, keyed by their path inside the image, valued by their target (as `ln -s` takes it). */
+  links?: Record<string, string>;
   /** Dockerfile lines after `FROM scratch` and `COPY rootfs/ /`. */
   instructions: string[];
 };
@@ -59,6 +61,11 @@ async function buildScratchImage(spec: ScratchImageSpec, docker: Docker): Promis
       writeFileSync(dest, text);
     }
     for (const dir of spec.dirs ?? []) mkdirSync(join(rootfs, dir), { recursive: true });
+    for (const [path, target] of Object.entries(spec.links ?? {})) {
+      const link = join(rootfs, path);
+      mkdirSync(dirname(link), { recursive: true });
+      symlinkSync(target, link);
+    }
     writeFileSync(join(context, "Dockerfile"), scratchDockerfile(spec));
     const stream = await docker.buildImage(tar.pack(context), { t: spec.name, rm: true, forcerm: true });
     const events = await new Promise<unknown[]>((resolve, reject) =>
