@@ -25,3 +25,4 @@ export { spawnChild, type Child, type ChildOptions, type Exit } from "./processe
 export { isReadyLine } from "./lines.js";
 export { runningSteps } from "./harness/step-processes.js";
 export { startTestCluster, type TestCluster, type ClusterNode } from "./harness/cluster.js";
+export { launcherPidFiles, type PidFiles } from "./cli/pid-files.js";
