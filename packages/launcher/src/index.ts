@@ -12,3 +12,4 @@ export { repoRoot, stateDir, serviceEntry } from "./paths.js";
 export { spawnChild, spawnDaemon, stopPid, type Child, type ChildOptions, type Exit } from "./processes.js";
 export { isReadyLine } from "./lines.js";
 export { findBinary, librariesOf } from "./binaries.js";
+export { launcherPidFiles, type PidFiles } from "./cli/pid-files.js";

@@ -1,13 +1,13 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { STREAM_EVENTS } from "@slipway/events";
-import { freePort, httpStatus, repoRoot, spawnChild, tcpReachable, waitUntil } from "../src/index.js";
+import { freePort, httpStatus, launcherPidFiles, repoRoot, spawnChild, tcpReachable, waitUntil } from "../src/index.js";
 
 // The launcher end to end on free ports and a temp state dir: it starts NATS and a registry,
 // runs the four built services, answers the seed's webhook, and on SIGINT stops all it started.
@@ -48,6 +48,12 @@ test("launcher - brings everything up and SIGINT stops what it started", async (
     assert.is(builderPids.length, 2, out);
     assert.is.not(builderPids[0], builderPids[1]);
     for (const pid of builderPids) assert.match(readFileSync(`/proc/${pid}/cmdline`, "utf8"), "builder");
+    // run/<name>.pid names each process it runs, as the summary does.
+    const pids = launcherPidFiles(dir);
+    assert.equal([pids.read("builder-1"), pids.read("builder-2")], builderPids);
+    for (const name of ["ingress", "git-sync", "projector"]) assert.match(out, new RegExp(`^ +${name} .* pid ${pids.read(name)}$`, "m"));
+    assert.match(readFileSync(`/proc/${pids.read("nats-server")}/cmdline`, "utf8"), "nats-server");
+    assert.match(readFileSync(`/proc/${pids.read("registry")}/cmdline`, "utf8"), "serve");
     const hook = await fetch(`http://127.0.0.1:${ingressPort}/hook`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -65,6 +71,7 @@ test("launcher - brings everything up and SIGINT stops what it started", async (
     assert.is(await tcpReachable("127.0.0.1", natsPort), false);
     assert.is(await httpStatus(`http://127.0.0.1:${registryPort}/v2/`), null);
     assert.is(await tcpReachable("127.0.0.1", ingressPort), false);
+    assert.equal(readdirSync(join(dir, "run")), [], "every pid file is removed with its process");
   } finally {
     await up.stop(30_000);
     rmSync(dir, { recursive: true, force: true });
@@ -108,9 +115,13 @@ test("launcher - NATS and the registry it started are started again when they di
     const before = await stored();
     assert.ok(before.messages >= 1 && before.first !== null, `events before the kill: ${before.messages}`);
 
-    process.kill(pidOf(`nats-server -js -a 127.0.0.1 -p ${ports.natsPort} `), "SIGKILL");
+    const natsPid = pidOf(`nats-server -js -a 127.0.0.1 -p ${ports.natsPort} `);
+    const pids = launcherPidFiles(dir);
+    assert.is(pids.read("nats-server"), natsPid);
+    process.kill(natsPid, "SIGKILL");
     await up.waitForLine((l) => l.includes("nats-server exited unexpectedly; starting it again"), 10_000);
     await up.waitForLine((l) => l.includes("nats-server is running again"), 30_000);
+    assert.is(pids.read("nats-server"), pidOf(`nats-server -js -a 127.0.0.1 -p ${ports.natsPort} `), "the pid file names the new server");
     // The services reconnect by themselves; a webhook is stored again, after the ones before.
     await waitUntil(async () => (await postHook(ports.ingressPort)) === 200, 60_000, "webhooks accepted after the restart");
     const after = await stored();

@@ -32,4 +32,5 @@ export {
 } from "@slipway/local-images";
 // The launcher's own: the same engine check, ports and polling the launcher uses.
 export { ensureDockerEngine, dockerClient, freePort, tcpReachable, httpStatus, waitUntil, repoRoot, stateDir, serviceEntry, spawnChild, isReadyLine } from "@slipway/launcher";
-export type { Child, ChildOptions, Exit } from "@slipway/launcher";
+export { launcherPidFiles } from "@slipway/launcher";
+export type { Child, ChildOptions, Exit, PidFiles } from "@slipway/launcher";

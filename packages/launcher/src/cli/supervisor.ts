@@ -1,6 +1,7 @@
 import { isReadyLine } from "../lines.js";
 import { spawnChild, type Child } from "../processes.js";
 import { HEALTHY_RUN_MS, restartDelayMs } from "./backoff.js";
+import type { PidFiles } from "./pid-files.js";
 
 export type SupervisedOptions = {
   name: string;
@@ -13,6 +14,8 @@ export type SupervisedOptions = {
   /** Launcher messages about this service. */
   say: (message: string) => void;
   readyTimeoutMs?: number;
+  /** Where the pid of the running process is kept (`<name>.pid`), rewritten at each restart. */
+  pidFiles?: PidFiles;
 };
 
 /**
@@ -74,7 +77,9 @@ export class Supervised {
       onLine: (line) => o.onLine(line),
     });
     this.child = child;
+    if (child.pid > 0) o.pidFiles?.write(o.name, child.pid);
     void child.exited.then((exit) => {
+      o.pidFiles?.remove(o.name, child.pid);
       if (this.stopping || !this.started || this.child !== child) return;
       this.failures = Date.now() - startedAt > HEALTHY_RUN_MS ? 1 : this.failures + 1;
       const delay = restartDelayMs(this.failures);

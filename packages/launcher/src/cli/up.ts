@@ -2,8 +2,9 @@
 /**
  * `npm start`: brings the whole CI up on this machine. Reuses the Docker engine, NATS and registry
  * when they answer, starts the missing ones, then runs the services (github-status only with a
- * GitHub token) with their output prefixed on the console and kept in .slipway/logs. Ctrl-C stops
- * the services, then only the infrastructure this launcher started.
+ * GitHub token) with their output prefixed on the console and kept in .slipway/logs, and the pid
+ * of each process it runs in .slipway/run/<name>.pid. Ctrl-C stops the services, then only the
+ * infrastructure this launcher started.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -11,6 +12,7 @@ import { ensureDockerEngine } from "../infra/docker.js";
 import { ensureNatsServer } from "../infra/nats.js";
 import { ensureRegistryServer } from "../infra/registry.js";
 import { InfraKeeper } from "./infra-keeper.js";
+import { launcherPidFiles } from "./pid-files.js";
 import { humanLine, prefixLine } from "../lines.js";
 import { repoRoot, serviceEntry } from "../paths.js";
 import { launcherConfig, serviceProcesses, type LauncherConfig } from "./config.js";
@@ -33,6 +35,16 @@ async function main(): Promise<void> {
   const root = repoRoot();
   const state = (...parts: string[]) => join(config.stateDir, ...parts);
   const processes = serviceProcesses(config);
+  const pidFiles = launcherPidFiles(config.stateDir);
+  /** Keeps `run/<name>.pid` naming the NATS server or registry we started, as long as it runs. */
+  const withPidFile = <T extends { pid: number | null; exited: Promise<void> | null }>(name: string, server: T): T => {
+    const { pid, exited } = server;
+    if (pid !== null && exited !== null) {
+      pidFiles.write(name, pid);
+      void exited.then(() => pidFiles.remove(name, pid));
+    }
+    return server;
+  };
   const missing = [...new Set(processes.map((p) => p.service))].filter((s) => !existsSync(serviceEntry(s)));
   if (missing.length > 0) {
     for (const s of missing) say(`${s} is not built: ${serviceEntry(s)} is missing`);
@@ -91,7 +103,7 @@ async function main(): Promise<void> {
 
     const { host, port } = config.nats;
     say(`NATS: checking ${host}:${port}`);
-    const startNats = () => ensureNatsServer({ host, port, storeDir: state("nats"), logFile: state("nats.log") });
+    const startNats = async () => withPidFile("nats-server", await ensureNatsServer({ host, port, storeDir: state("nats"), logFile: state("nats.log") }));
     const nats = await run(startNats());
     if (nats.started) {
       const kept = new InfraKeeper("nats-server", nats, startNats, say);
@@ -102,13 +114,16 @@ async function main(): Promise<void> {
     if (stopping) return;
 
     say(`registry: checking http://${config.registryAddress}/v2/`);
-    const startRegistry = () =>
-      ensureRegistryServer({
-        address: config.registryAddress,
-        configFile: state("registry", "config.yml"),
-        dataDir: state("registry", "data"),
-        logFile: state("registry.log"),
-      });
+    const startRegistry = async () =>
+      withPidFile(
+        "registry",
+        await ensureRegistryServer({
+          address: config.registryAddress,
+          configFile: state("registry", "config.yml"),
+          dataDir: state("registry", "data"),
+          logFile: state("registry.log"),
+        }),
+      );
     const registry = await run(startRegistry());
     if (registry.started) {
       const kept = new InfraKeeper("registry", registry, startRegistry, say);
@@ -129,6 +144,7 @@ async function main(): Promise<void> {
           logFile: state("logs", `${name}.log`),
           onLine: (line) => console.log(prefixLine(name, humanLine(line), width)),
           say,
+          pidFiles,
         }),
       );
     }

@@ -11,6 +11,8 @@ export type RegistryServer = {
   /** host:port */
   address: string;
   url: string;
+  /** The server's pid when we started it. */
+  pid: number | null;
   /** Settles when the registry we started exits, however; null when it was reused. */
   exited: Promise<void> | null;
   stop(): Promise<void>;
@@ -48,7 +50,7 @@ export function registryConfig(address: string, dataDir: string): string {
  */
 export async function ensureRegistryServer(o: EnsureRegistryOptions): Promise<RegistryServer> {
   const url = `http://${o.address}`;
-  if ((await httpStatus(`${url}/v2/`)) !== null) return { started: false, address: o.address, url, exited: null, stop: async () => {} };
+  if ((await httpStatus(`${url}/v2/`)) !== null) return { started: false, address: o.address, url, pid: null, exited: null, stop: async () => {} };
   const binary = findBinary("docker-registry") ?? findBinary("registry");
   if (!binary) throw new Error("docker-registry not found on PATH: run scripts/bootstrap.sh (apt-get install docker-registry)");
   mkdirSync(o.dataDir, { recursive: true });
@@ -75,5 +77,5 @@ export async function ensureRegistryServer(o: EnsureRegistryOptions): Promise<Re
     await stop();
     throw err;
   }
-  return { started: true, address: o.address, url, exited: gone, stop };
+  return { started: true, address: o.address, url, pid: pid ?? null, exited: gone, stop };
 }
