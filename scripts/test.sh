@@ -17,9 +17,11 @@ trap 'rm -f "$out"' EXIT
 # Each suite's output goes to the console and to $out, whose uvu totals make the last line.
 run() { "$@" 2>&1 | tee -a "$out"; return "${PIPESTATUS[0]}"; }
 # tsx runs tests without type checking; the sources are checked by the build, the tests here.
-echo "[test] type-checking the tests"
+echo "[test] type-checking the tests and benchmarks"
 typecheck_failed=0
 pnpm run --silent typecheck:tests || { status=1; typecheck_failed=1; }
+# The benchmarks run in no test: type-checking them is what keeps them runnable as the code moves.
+pnpm run --silent bench:typecheck || { status=1; typecheck_failed=1; }
 echo "[test] unit tests"
 run pnpm run --silent test:unit || status=1
 echo "[test] integration tests"

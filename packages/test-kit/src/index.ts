@@ -31,6 +31,6 @@ export {
   type OfflineComposeEnv,
 } from "@slipway/local-images";
 // The launcher's own: the same engine check, ports and polling the launcher uses.
-export { ensureDockerEngine, dockerClient, freePort, tcpReachable, httpStatus, waitUntil, repoRoot, stateDir, serviceEntry, spawnChild, isReadyLine } from "@slipway/launcher";
+export { ensureDockerEngine, ensureNatsServer, dockerClient, freePort, tcpReachable, httpStatus, waitUntil, repoRoot, stateDir, serviceEntry, spawnChild, isReadyLine } from "@slipway/launcher";
 export { launcherPidFiles } from "@slipway/launcher";
-export type { Child, ChildOptions, Exit, PidFiles } from "@slipway/launcher";
+export type { Child, ChildOptions, Exit, NatsServer, PidFiles } from "@slipway/launcher";
