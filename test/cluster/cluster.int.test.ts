@@ -144,7 +144,19 @@ cluster("cluster - streams keep 3 copies; each projector has its own durables", 
   assert.ok(durables.includes("projector") && durables.includes("projector-2"), durables.join());
 });
 
+/** Every stream (events, logs, contexts, buckets) has a leader and two current followers: a healthy cluster. */
+async function allReplicasCurrent(): Promise<boolean> {
+  for await (const info of ctx.jsm.streams.list()) {
+    const followers = info.cluster?.replicas ?? [];
+    if (!info.cluster?.leader || followers.length !== 2 || !followers.every((r) => r.current && !r.offline)) return false;
+  }
+  return true;
+}
+
 cluster("cluster - with the events stream's leader killed, webhooks are accepted and built", async () => {
+  // One node of a healthy cluster dies: every stream's copies in step first (right after the
+  // start, a stream may still be electing its first leader).
+  await waitForCluster("every stream with a leader and two current followers", async () => ((await allReplicasCurrent()) ? true : null), 60_000);
   const leader = (await ctx.jsm.streams.info(STREAM_EVENTS)).cluster?.leader ?? "";
   const service = NATS_SERVICE[leader];
   assert.ok(service, `leader ${leader} is one of the three`);

@@ -22,11 +22,12 @@ export async function publishEvent<T extends EventType>(
 
 /**
  * How long a publish keeps trying. In a cluster, a stream whose leader died has none until the
- * others elect one (~4.5 s measured with 3 nats-servers 2.9), and a client connected to the dead
- * server loses the request in flight; a webhook arriving then must still be stored, not refused.
- * GitHub gives a hook 10 s; NATS down altogether fails the publish after this long.
+ * others elect one (4.5-9 s measured with 3 nats-servers 2.9, longer on a loaded machine), and a
+ * client connected to the dead server loses the request in flight; a webhook arriving then must
+ * still be stored, not refused. GitHub gives a hook 10 s, so the last try ends before that; NATS
+ * down altogether fails the publish after this long.
  */
-export const PUBLISH_DEADLINE_MS = 7_000;
+export const PUBLISH_DEADLINE_MS = 9_000;
 /** One try's wait for the PubAck; a slow ack is tried again (harmless: same Nats-Msg-Id). */
 const PUBLISH_TRY_TIMEOUT_MS = 2_500;
 
@@ -37,7 +38,9 @@ export async function publishEncoded<T extends EventType>(js: JetStreamClient, e
   const deadline = Date.now() + PUBLISH_DEADLINE_MS;
   for (let attempt = 0; ; attempt++) {
     try {
-      return await js.publish(subjectOf(event), encodeEvent(event), { msgID: event.id, headers: h, timeout: PUBLISH_TRY_TIMEOUT_MS });
+      // No try runs past the deadline: the caller's answer (ingress's 503) must beat GitHub's timeout.
+      const timeout = Math.max(250, Math.min(PUBLISH_TRY_TIMEOUT_MS, deadline - Date.now()));
+      return await js.publish(subjectOf(event), encodeEvent(event), { msgID: event.id, headers: h, timeout });
     } catch (err) {
       // Again with the same Nats-Msg-Id is safe: a first try that was stored makes it a duplicate.
       if (!isRetryable(err) || Date.now() >= deadline) throw err;
