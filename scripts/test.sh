@@ -34,5 +34,7 @@ passed="$(printf '%s\n' "$plain" | awk '/^ *Passed: /{p+=$2} END{print p+0}')"
 skipped="$(printf '%s\n' "$plain" | awk '/^ *Skipped: /{s+=$2} END{print s+0}')"
 failed=$((total - passed - skipped + typecheck_failed))
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+# uvu exits 0 when a suite's before hook throws: its tests only show as not passed ("(0 / 2)").
+if [ "$failed" -gt 0 ]; then status=1; fi
 echo "$passed passed, $failed failed"
 exit "$status"

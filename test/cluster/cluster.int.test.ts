@@ -5,7 +5,7 @@
  * the middle of a build: the job goes to the other builder and succeeds. Prints what happened.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite } from "uvu";
@@ -13,9 +13,8 @@ import * as assert from "uvu/assert";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import { decodeEvent, STREAM_EVENTS } from "@slipway/events";
-import { createGitFixture, dockerClient, ensureBaseImage, ensureDockerEngine, httpStatus, prepareOfflineCompose, removeLocalTags, repoRoot, WORKSPACE_TAR, type GitFixture } from "@slipway/test-kit";
-import { waitFor } from "../e2e/helpers.js";
-import { cleanEnv, composeProject, freePorts, post, writeGitOverride, type ComposeProject } from "../compose/compose-project.js";
+import { createGitFixture, dockerClient, ensureBaseImage, ensureDockerEngine, httpStatus, prepareOfflineCompose, repoRoot, type GitFixture } from "@slipway/test-kit";
+import { cleanEnv, composeProject, freePorts, post, removeComposeRun, writeGitOverride, type ComposeProject } from "../compose/compose-project.js";
 
 type BuildView = { id: string; status: string; repoName: string; sha: string; attempts: number; digest: string | null; error: unknown };
 
@@ -66,15 +65,6 @@ async function push(repo: GitFixture, name: string): Promise<{ status: number; s
   return { status: res.status, sha };
 }
 
-async function waitForCluster<T>(what: string, probe: () => Promise<T | null>, timeoutMs?: number): Promise<T> {
-  try {
-    return await waitFor(what, probe, timeoutMs);
-  } catch (err) {
-    console.error(await ctx.project.run(["logs", "--no-color", "--tail=25"]).catch((e: Error) => e.message));
-    throw err;
-  }
-}
-
 cluster.before(async () => {
   await ensureDockerEngine();
   ctx.base = await ensureBaseImage();
@@ -117,7 +107,7 @@ cluster.before(async () => {
   await ctx.project.run(["up", "-d", "--build"], 600_000);
   ctx.nc = await connect({ servers: [nats1, nats2, nats3].map((p) => `nats://127.0.0.1:${p}`), maxReconnectAttempts: -1, reconnectTimeWait: 500 });
   ctx.jsm = await jetstreamManager(ctx.nc);
-  await waitForCluster(
+  await ctx.project.waitFor(
     "ingress and both projectors healthy",
     async () => ((await httpStatus(`${ctx.ingressUrl}/healthz`)) === 200 && (await httpStatus(`${ctx.projectorUrls[0]}/healthz`)) === 200 && (await httpStatus(`${ctx.projectorUrls[1]}/healthz`)) === 200 ? true : null),
     180_000,
@@ -126,15 +116,11 @@ cluster.before(async () => {
 
 cluster.after(async () => {
   await ctx.nc?.close().catch(() => undefined);
-  await ctx.project?.run(["down", "-v", "--remove-orphans"]).catch((e) => console.error(e));
-  if (ctx.servicesImage) await dockerClient().getImage(ctx.servicesImage).remove().catch(() => undefined);
-  if (ctx.registryAddress) await removeLocalTags(ctx.registryAddress).catch((e) => console.error(e));
-  rmSync(join(repoRoot(), WORKSPACE_TAR), { force: true });
-  if (ctx.work) rmSync(ctx.work, { recursive: true, force: true });
+  await removeComposeRun(ctx);
 });
 
 cluster("cluster - streams keep 3 copies; each projector has its own durables", async () => {
-  const info = await waitForCluster("CI_EVENTS with its replicas", async () => {
+  const info = await ctx.project.waitFor("CI_EVENTS with its replicas", async () => {
     const i = await ctx.jsm.streams.info(STREAM_EVENTS).catch(() => null);
     return i?.cluster?.replicas?.length === 2 ? i : null;
   });
@@ -156,7 +142,7 @@ async function allReplicasCurrent(): Promise<boolean> {
 cluster("cluster - with the events stream's leader killed, webhooks are accepted and built", async () => {
   // One node of a healthy cluster dies: every stream's copies in step first (right after the
   // start, a stream may still be electing its first leader).
-  await waitForCluster("every stream with a leader and two current followers", async () => ((await allReplicasCurrent()) ? true : null), 60_000);
+  await ctx.project.waitFor("every stream with a leader and two current followers", async () => ((await allReplicasCurrent()) ? true : null), 60_000);
   const leader = (await ctx.jsm.streams.info(STREAM_EVENTS)).cluster?.leader ?? "";
   const service = NATS_SERVICE[leader];
   assert.ok(service, `leader ${leader} is one of the three`);
@@ -171,7 +157,7 @@ cluster("cluster - with the events stream's leader killed, webhooks are accepted
     await new Promise((r) => setTimeout(r, 1500));
   }
   const accepted = pushes.filter((p) => p.status === 200).length;
-  const done = await waitForCluster("the five builds' verdicts in both projectors", async () => {
+  const done = await ctx.project.waitFor("the five builds' verdicts in both projectors", async () => {
     const views = await Promise.all(ctx.projectorUrls.map(builds));
     const ours = views.map((v) => v.filter((b) => pushes.some((p) => p.sha === b.sha)));
     return ours.every((o) => o.length === 5 && o.every((b) => b.status === "succeeded" || b.status === "failed")) ? ours : null;
@@ -188,7 +174,7 @@ cluster("cluster - with the events stream's leader killed, webhooks are accepted
 
   // The node comes back on its volume and catches up.
   await dockerClient().getContainer(await containerOf(service)).start();
-  await waitForCluster("the killed node current again", async () => {
+  await ctx.project.waitFor("the killed node current again", async () => {
     const info = await ctx.jsm.streams.info(STREAM_EVENTS);
     return info.cluster?.replicas?.some((r) => r.name === leader && r.current) ? true : null;
   });
@@ -205,8 +191,8 @@ cluster("cluster - a builder killed mid-build: its job moves to the other builde
   })();
   const { status, sha } = await push(ctx.slow, "cluster-slow");
   assert.is(status, 200);
-  const build = await waitForCluster("the slow build running", async () => (await builds(ctx.projectorUrls[0])).find((b) => b.sha === sha && b.status === "running") ?? null);
-  const first = await waitForCluster("its BuildStarted", async () => started.find((s) => s.buildId === build.id) ?? null);
+  const build = await ctx.project.waitFor("the slow build running", async () => (await builds(ctx.projectorUrls[0])).find((b) => b.sha === sha && b.status === "running") ?? null);
+  const first = await ctx.project.waitFor("its BuildStarted", async () => started.find((s) => s.buildId === build.id) ?? null);
   // A builder's name is its host (the container's id, as Docker sets the hostname) and pid.
   const host = first.builder.split(":")[0] ?? "";
   const builderContainers = await dockerClient().listContainers({ filters: { label: [`com.docker.compose.project=${ctx.project.name}`, "com.docker.compose.service=builder"] } });
@@ -216,7 +202,7 @@ cluster("cluster - a builder killed mid-build: its job moves to the other builde
   await killContainer(victim.Id);
   const killedAt = Date.now();
 
-  const final = await waitForCluster("the build's verdict after the kill", async () => {
+  const final = await ctx.project.waitFor("the build's verdict after the kill", async () => {
     const b = (await builds(ctx.projectorUrls[0])).find((x) => x.id === build.id);
     return b && (b.status === "succeeded" || b.status === "failed") ? b : null;
   });

@@ -1,7 +1,9 @@
 import { execFile } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
-import { dockerClient, freePort } from "@slipway/test-kit";
+import { join } from "node:path";
+import { dockerClient, freePort, removeLocalTags, repoRoot, WORKSPACE_TAR } from "@slipway/test-kit";
+import { waitFor } from "../e2e/helpers.js";
 
 /** One docker-compose project: its name, compose files and environment, the same for every command. */
 export type ComposeProject = {
@@ -10,6 +12,8 @@ export type ComposeProject = {
   run(args: string[], timeoutMs?: number): Promise<string>;
   /** What Docker still holds of the project (by compose's label or by name): containers in any state, networks, volumes. */
   leftovers(): Promise<{ containers: string[]; networks: string[]; volumes: string[] }>;
+  /** Polls until `probe` gives a value; on a timeout prints the services' last log lines, then fails. */
+  waitFor<T>(what: string, probe: () => Promise<T | null>, timeoutMs?: number): Promise<T>;
 };
 
 export function composeProject(o: { name: string; files: string[]; env: NodeJS.ProcessEnv }): ComposeProject {
@@ -26,7 +30,27 @@ export function composeProject(o: { name: string; files: string[]; env: NodeJS.P
         });
       }),
     leftovers: () => leftovers(o.name),
+    async waitFor(what, probe, timeoutMs) {
+      try {
+        return await waitFor(what, probe, timeoutMs);
+      } catch (err) {
+        console.error(await this.run(["logs", "--no-color", "--tail=30"]).catch((e: Error) => e.message));
+        throw err;
+      }
+    },
   };
+}
+
+/**
+ * Everything a compose test made, removed also after a failed test: the project (down -v), its
+ * service image, the builders' tags of its registry, the workspace tar and the test's folder.
+ */
+export async function removeComposeRun(o: { project?: ComposeProject; servicesImage?: string; registryAddress?: string; work?: string }): Promise<void> {
+  await o.project?.run(["down", "-v", "--remove-orphans"]).catch((e) => console.error(e));
+  if (o.servicesImage) await dockerClient().getImage(o.servicesImage).remove().catch(() => undefined);
+  if (o.registryAddress) await removeLocalTags(o.registryAddress).catch((e) => console.error(e));
+  rmSync(join(repoRoot(), WORKSPACE_TAR), { force: true });
+  if (o.work) rmSync(o.work, { recursive: true, force: true });
 }
 
 async function leftovers(project: string): Promise<{ containers: string[]; networks: string[]; volumes: string[] }> {

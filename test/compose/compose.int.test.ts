@@ -4,7 +4,7 @@
  * view; `down -v` leaves no container, network or volume of the project.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { suite } from "uvu";
@@ -17,12 +17,9 @@ import {
   httpStatus,
   manifestDigest,
   prepareOfflineCompose,
-  removeLocalTags,
   repoRoot,
-  WORKSPACE_TAR,
 } from "@slipway/test-kit";
-import { waitFor } from "../e2e/helpers.js";
-import { cleanEnv, composeProject, freePorts, post, writeGitOverride, type ComposeProject } from "./compose-project.js";
+import { cleanEnv, composeProject, freePorts, post, removeComposeRun, writeGitOverride, type ComposeProject } from "./compose-project.js";
 
 const SEED_CURL_BODY = `{
   "ref": "refs/heads/master",
@@ -45,16 +42,6 @@ const ctx = {} as {
   registryAddress: string;
   logsDir: string;
 };
-
-/** Waits, and on a timeout prints the services' last log lines before failing. */
-async function waitForCompose<T>(what: string, probe: () => Promise<T | null>, timeoutMs?: number): Promise<T> {
-  try {
-    return await waitFor(what, probe, timeoutMs);
-  } catch (err) {
-    console.error(await ctx.project.run(["logs", "--no-color", "--tail=30"]).catch((e: Error) => e.message));
-    throw err;
-  }
-}
 
 compose.before(async () => {
   await ensureDockerEngine();
@@ -101,17 +88,12 @@ compose.before(async () => {
 });
 
 compose.after(async () => {
-  // Cleanup also after a failed test: the project, the service image, the builder's tags, the files.
-  await ctx.project?.run(["down", "-v", "--remove-orphans"]).catch((e) => console.error(e));
-  if (ctx.servicesImage) await dockerClient().getImage(ctx.servicesImage).remove().catch(() => undefined);
-  if (ctx.registryAddress) await removeLocalTags(ctx.registryAddress).catch((e) => console.error(e));
-  rmSync(join(repoRoot(), WORKSPACE_TAR), { force: true });
-  if (ctx.work) rmSync(ctx.work, { recursive: true, force: true });
+  await removeComposeRun(ctx);
 });
 
 compose("compose - up --build runs the system from local images; the seed's curl pushes fruty_docker-ci_test", async () => {
   await ctx.project.run(["up", "-d", "--build"], 600_000);
-  await waitForCompose("ingress and projector healthy", async () =>
+  await ctx.project.waitFor("ingress and projector healthy", async () =>
     (await httpStatus(`${ctx.ingressUrl}/healthz`)) === 200 && (await httpStatus(`${ctx.projectorUrl}/healthz`)) === 200 ? true : null,
   120_000);
 
@@ -129,7 +111,7 @@ compose("compose - up --build runs the system from local images; the seed's curl
   assert.is(hook.status, 200);
   assert.is(hook.text, '{"status":"success","data":"","message":"hook successful"}');
 
-  const build = await waitForCompose("the build's verdict in the view", async () => {
+  const build = await ctx.project.waitFor("the build's verdict in the view", async () => {
     const res = await fetch(`${ctx.projectorUrl}/builds`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
     const [b] = ((await res.json()) as { builds: BuildView[] }).builds;
     return b && (b.status === "succeeded" || b.status === "failed") ? b : null;
@@ -145,7 +127,7 @@ compose("compose - up --build runs the system from local images; the seed's curl
   for (const tag of build.tags) assert.is(await manifestDigest(registryUrl, "fruty_docker-ci_test", tag), build.digest, tag);
 
   // The projector wrote the Docker output, with the RUN step's own line, into the mounted host folder.
-  const log = await waitForCompose("the build log on the host", async () => {
+  const log = await ctx.project.waitFor("the build log on the host", async () => {
     try {
       const text = readFileSync(join(ctx.logsDir, `${build.id}.log`), "utf8");
       return text.includes("slipway: pushed") ? text : null;

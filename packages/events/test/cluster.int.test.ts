@@ -14,12 +14,18 @@ let jsm: JetStreamManager;
 const options = { ...defaultStreamOptions(), replicas: 3 };
 
 test.before(async () => {
-  cluster = await startTestCluster(3);
-  nc = await connect({ servers: cluster.urls.split(",") });
-  jsm = await jetstreamManager(nc);
-  await ensureStreams(jsm, options);
-  await ensureContextStore(nc, options);
-  await new Kvm(nc).create("cluster-test", { history: 1, replicas: options.replicas });
+  try {
+    cluster = await startTestCluster(3);
+    nc = await connect({ servers: cluster.urls.split(",") });
+    jsm = await jetstreamManager(nc);
+    await ensureStreams(jsm, options);
+    await ensureContextStore(nc, options);
+    await new Kvm(nc).create("cluster-test", { history: 1, replicas: options.replicas });
+  } catch (err) {
+    // uvu does not print a before hook's error.
+    console.error("cluster test setup failed:", err);
+    throw err;
+  }
 });
 
 test.after(async () => {

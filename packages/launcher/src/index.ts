@@ -13,3 +13,4 @@ export { spawnChild, spawnDaemon, stopPid, type Child, type ChildOptions, type E
 export { isReadyLine } from "./lines.js";
 export { findBinary, librariesOf } from "./binaries.js";
 export { launcherPidFiles, type PidFiles } from "./cli/pid-files.js";
+export { tailOf } from "./infra/log-tail.js";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { findBinary, freePort, spawnDaemon, stopPid, waitUntil } from "@slipway/launcher";
+import { findBinary, freePort, spawnDaemon, stopPid, tailOf, waitUntil } from "@slipway/launcher";
 
 /** One server of a test cluster; `kill` and `start` act on it alone, on its own store. */
 export type ClusterNode = {
@@ -33,7 +33,11 @@ export async function startTestCluster(size = 3): Promise<TestCluster> {
   const binary = findBinary("nats-server");
   if (!binary) throw new Error("nats-server not found on PATH: run scripts/bootstrap.sh (apt-get install nats-server)");
   const root = mkdtempSync(join(tmpdir(), "slipway-cluster-"));
-  const ports = await Promise.all(Array.from({ length: size }, async () => ({ client: await freePort(), route: await freePort() })));
+  // One after the other, and all different: the OS may hand the same free port to two asks.
+  const free = new Set<number>();
+  while (free.size < size * 2) free.add(await freePort());
+  const list = [...free];
+  const ports = Array.from({ length: size }, (_, i) => ({ client: list[2 * i]!, route: list[2 * i + 1]! }));
   const routes = ports.map((p) => `nats://127.0.0.1:${p.route}`).join(",");
   const nodes = ports.map((p, i): ClusterNode & { proc?: ChildProcess } => {
     const name = `n${i + 1}`;
@@ -66,8 +70,9 @@ export async function startTestCluster(size = 3): Promise<TestCluster> {
     for (const node of nodes) await node.start();
     await waitUntil(() => jetStreamAnswers(urls), 30_000, "NATS cluster (JetStream meta leader)");
   } catch (err) {
+    const logs = nodes.map((n) => `${n.name}:\n${tailOf(join(root, `${n.name}.log`))}`).join("\n");
     await stop();
-    throw err;
+    throw new Error(`${(err as Error).message}; the servers' last lines:\n${logs}`, { cause: err });
   }
   return { nodes, urls, stop };
 }
@@ -85,3 +90,4 @@ async function jetStreamAnswers(servers: string): Promise<boolean> {
     await nc.close();
   }
 }
+

@@ -40,7 +40,15 @@ export type SuiteHooks = { before(fn: () => unknown): void; after(fn: () => unkn
  */
 export function withJetStream(suite: SuiteHooks, options: JetStreamOptions = {}): TestBus {
   const bus = {} as TestBus;
-  suite.before(async () => void Object.assign(bus, await startTestBus(options)));
+  suite.before(async () => {
+    try {
+      Object.assign(bus, await startTestBus(options));
+    } catch (err) {
+      // uvu does not print a before hook's error: its tests would only show as not run.
+      console.error("withJetStream: the suite's JetStream did not start:", err);
+      throw err;
+    }
+  });
   suite.after(async () => bus.stop?.());
   return bus;
 }
