@@ -84,7 +84,9 @@ test("readyz - 200 once caught up, with the stream's last sequence and the check
   assert.is(retryAfter, null);
   assert.is(body.status, "ready");
   assert.equal(body.lag.events, { durable: "projector", stream: STREAM_EVENTS, pending: 0, ackPending: 0, lastSeq: BUILDS, checkpoint: BUILDS, behind: 0 });
-  await waitUntil(async () => (await readyz()).body.lag.logs.checkpoint === BUILDS, 15_000, "log chunks acked");
+  // A chunk the stopped projector had pulled but not yet received comes back only after the logs
+  // durable's ack wait (30 s): the server counts it delivered. Rare, and nothing is lost.
+  await waitUntil(async () => (await readyz()).body.lag.logs.checkpoint === BUILDS, 45_000, "log chunks acked");
   assert.equal((await readyz()).body.lag.logs, { durable: "projector-logs", stream: STREAM_LOGS, pending: 0, ackPending: 0, lastSeq: BUILDS, checkpoint: BUILDS, behind: 0 });
 });
 
