@@ -16,3 +16,4 @@ export * from "./schemas/build.js";
 export * from "./schemas/log.js";
 export * from "./exhausted.js";
 export * from "./build-record.js";
+export * from "./inbox-ack-publisher.js";

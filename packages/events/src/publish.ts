@@ -1,8 +1,9 @@
-import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
-import { errors, headers } from "@nats-io/transport-node";
+import type { PubAck } from "@nats-io/jetstream";
+import { errors, headers, NoRespondersError } from "@nats-io/transport-node";
 import type { EventData, EventType } from "./catalog.js";
 import { createEvent, encodeEvent, subjectOf } from "./codec.js";
 import type { Event, EventLinks } from "./envelope.js";
+import type { EventPublishTarget } from "./inbox-ack-publisher.js";
 
 /**
  * Validates and publishes one event, resolving once JetStream has stored it (PubAck). The event id
@@ -10,7 +11,7 @@ import type { Event, EventLinks } from "./envelope.js";
  * (`ack.duplicate` is then true).
  */
 export async function publishEvent<T extends EventType>(
-  js: JetStreamClient,
+  js: EventPublishTarget,
   type: T,
   data: EventData<T>,
   links: EventLinks,
@@ -32,7 +33,7 @@ export const PUBLISH_DEADLINE_MS = 9_000;
 const PUBLISH_TRY_TIMEOUT_MS = 2_500;
 
 /** Publishes an already-built event (e.g. one kept for a retry). */
-export async function publishEncoded<T extends EventType>(js: JetStreamClient, event: Event<T>): Promise<PubAck> {
+export async function publishEncoded<T extends EventType>(js: EventPublishTarget, event: Event<T>): Promise<PubAck> {
   const h = headers();
   h.set("Slipway-Event-Type", event.type);
   const deadline = Date.now() + PUBLISH_DEADLINE_MS;
@@ -50,9 +51,9 @@ export async function publishEncoded<T extends EventType>(js: JetStreamClient, e
 }
 
 /**
- * No server answered for the subject (the client names that JetStreamNotEnabled; the class is not
- * exported, its name is), or the ack did not come in time.
+ * No server answered for the subject (`js.publish` names that JetStreamNotEnabled; the class is
+ * not exported, its name is), or the ack did not come in time.
  */
 function isRetryable(err: unknown): boolean {
-  return err instanceof errors.TimeoutError || (err instanceof Error && err.name === "JetStreamNotEnabled");
+  return err instanceof errors.TimeoutError || err instanceof NoRespondersError || (err instanceof Error && err.name === "JetStreamNotEnabled");
 }

@@ -6,6 +6,7 @@
 
 /** Characters that stay as they are in a token; everything else is escaped as `~` + hex bytes. */
 const SAFE = /^[A-Za-z0-9_-]$/;
+const ALL_SAFE = /^[A-Za-z0-9_-]+$/;
 
 /**
  * Encodes any string as one subject token: readable for ordinary names (`fruty_docker-ci` stays
@@ -13,6 +14,7 @@ const SAFE = /^[A-Za-z0-9_-]$/;
  */
 export function encodeToken(value: string): string {
   if (value === "") return "~";
+  if (ALL_SAFE.test(value)) return value;
   let out = "";
   for (const char of value) {
     if (SAFE.test(char)) {

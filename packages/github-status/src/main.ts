@@ -6,7 +6,7 @@ const logger = createLogger("github-status");
 
 await runService(logger, async () => {
   const config = loadConfig();
-  // `token` is redacted by the logger's `*.token` path.
+  // `token` is redacted by the logger's `config.token` path.
   logger.info({ config }, "starting");
   return startGithubStatus(config, logger);
 });

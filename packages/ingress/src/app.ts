@@ -1,4 +1,4 @@
-import Fastify, { LogController } from "fastify";
+import Fastify, { LogController, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Logger } from "@slipway/service-kit";
 import { BodyBudget } from "./body-budget.js";
 import type { IngressConfig } from "./config.js";
@@ -22,6 +22,8 @@ export type AppOptions = {
   control?: ControlStore;
 };
 
+const requestLine = (req: FastifyRequest, reply: FastifyReply) => ({ method: req.method, url: req.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) });
+
 /** Seconds a client is asked to wait after a 503 (`Retry-After`): NATS reconnects within seconds. */
 export const RETRY_AFTER_SECONDS = 5;
 
@@ -40,10 +42,11 @@ export function buildApp({ config, logger, store, notReady = async () => null, c
   });
   const budget = new BodyBudget(config.bodiesInFlightBytes);
 
-  app.addHook("onRequest", async (req, reply) => {
+  // The hooks run on every request: callback style, which costs fastify less than async ones.
+  app.addHook("onRequest", (req, reply, done) => {
     const declared = Number(req.headers["content-length"] ?? 0);
     const bytes = req.headers["transfer-encoding"] !== undefined ? config.bodyLimitBytes : Math.min(declared || 0, config.bodyLimitBytes);
-    if (bytes === 0) return;
+    if (bytes === 0) return done();
     const release = budget.reserve(bytes);
     if (!release) {
       req.log.warn({ inFlightBytes: budget.inFlightBytes, bytes }, "too many request bodies in flight: answered 503");
@@ -51,16 +54,17 @@ export function buildApp({ config, logger, store, notReady = async () => null, c
     }
     // The response's close fires once, whether it was sent, timed out or the client went away.
     reply.raw.once("close", release);
+    done();
   });
-  app.addHook("onResponse", async (req, reply) => {
-    const line = { method: req.method, url: req.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) };
-    if (reply.statusCode >= 400) req.log.info(line, "request refused");
-    else req.log.debug(line, "request done");
+  app.addHook("onResponse", (req, reply, done) => {
+    if (reply.statusCode >= 400) req.log.info(requestLine(req, reply), "request refused");
+    else if (req.log.level === "debug" || req.log.level === "trace") req.log.debug(requestLine(req, reply), "request done");
+    done();
   });
   // Every 503 is temporary: say when to come back.
-  app.addHook("onSend", async (_req, reply, payload) => {
+  app.addHook("onSend", (_req, reply, payload, done) => {
     if (reply.statusCode === 503 && !reply.hasHeader("retry-after")) reply.header("retry-after", String(RETRY_AFTER_SECONDS));
-    return payload;
+    done(null, payload);
   });
 
   // Only GitHub's two webhook content types; anything else is a 415. The body stays text as

@@ -14,6 +14,9 @@ export function githubNameProblem(name: string): string | null {
   return null;
 }
 
+/** Characters git forbids anywhere in a ref: controls, DEL, space and `~^:?*[\`. */
+const FORBIDDEN_IN_REF = /[\x00-\x20\x7f~^:?*[\\]/;
+
 /** A full ref (`refs/...`) by git's rules. */
 export function refFormatProblem(ref: string): string | null {
   if (ref === "@") return "is the single character @";
@@ -23,11 +26,8 @@ export function refFormatProblem(ref: string): string | null {
   if (ref.endsWith(".")) return "ends with .";
   if (ref.includes("..")) return "contains ..";
   if (ref.includes("@{")) return "contains @{";
-  for (const char of ref) {
-    const code = char.codePointAt(0)!;
-    if (code < 0x20 || code === 0x7f) return "contains a control character";
-    if (" ~^:?*[\\".includes(char)) return `contains ${JSON.stringify(char)}`;
-  }
+  const bad = FORBIDDEN_IN_REF.exec(ref)?.[0];
+  if (bad !== undefined) return bad < " " || bad === "\x7f" ? "contains a control character" : `contains ${JSON.stringify(bad)}`;
   for (const component of ref.split("/")) {
     if (component.startsWith(".")) return `has a path component beginning with . (${JSON.stringify(component)})`;
     if (component.endsWith(".lock")) return `has a path component ending with .lock (${JSON.stringify(component)})`;

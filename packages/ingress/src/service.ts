@@ -1,5 +1,5 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { ensureStreams, eventIds, publishEvent, STREAM_EVENTS } from "@slipway/events";
+import { ensureStreams, eventIds, inboxAckPublisher, publishEvent, STREAM_EVENTS } from "@slipway/events";
 import { connectNats, type Logger } from "@slipway/service-kit";
 import { buildApp } from "./app.js";
 import type { IngressConfig } from "./config.js";
@@ -18,12 +18,14 @@ export async function startIngress(config: IngressConfig, logger: Logger): Promi
   const js = jetstream(nc);
   const probe = await jetstreamManager(nc, { timeout: READY_TIMEOUT_MS });
 
+  // Many hooks in flight at once: their publishes share one ack subscription and socket writes.
+  const hooks = inboxAckPublisher(nc);
   const store: HookStore = {
     received: async (data) => {
-      await publishEvent(js, "WebhookReceived", data, { id: eventIds.webhookReceived(data.deliveryId), correlationId: data.deliveryId, causationId: null });
+      await publishEvent(hooks, "WebhookReceived", data, { id: eventIds.webhookReceived(data.deliveryId), correlationId: data.deliveryId, causationId: null });
     },
     ignored: async (data) => {
-      await publishEvent(js, "WebhookIgnored", data, { id: eventIds.webhookIgnored(data.deliveryId), correlationId: data.deliveryId, causationId: null });
+      await publishEvent(hooks, "WebhookIgnored", data, { id: eventIds.webhookIgnored(data.deliveryId), correlationId: data.deliveryId, causationId: null });
     },
   };
   const app = buildApp({

@@ -13,7 +13,7 @@ export type ProjectorConfig = Readonly<{
   port: number;
   /**
    * Bearer token every route but `/healthz` requires; null = none, and then the API listens on
-   * loopback only unless `insecureNoToken`. Never logged (the logger redacts `*.apiToken`).
+   * loopback only unless `insecureNoToken`. Never logged (the logger redacts `config.apiToken`).
    */
   apiToken: string | null;
   /** Listening beyond loopback without a token, as SLIPWAY_PROJECTOR_INSECURE_NO_TOKEN allowed. */

@@ -4,19 +4,21 @@ import { logLevel } from "./env.js";
 export type { Logger };
 
 /**
- * JSON logs on stdout, one logger per service, named. Secrets never reach a log: configs are
- * logged through `redact` paths, and events carry none.
+ * JSON logs on stdout, one logger per service, named. Secrets never reach a log: a config is
+ * logged only as `{ config }`, whose secret fields the `redact` paths blank, and events carry none.
+ * The paths start at `config`, not at a wildcard: a wildcard first key sends every line's object
+ * through the redactor (~4 us a line, on every hook ingress accepts).
  */
 export function createLogger(service: string, level = logLevel()): Logger {
   return pino(
     {
       name: service,
       level,
-      redact: { paths: ["*.webhookSecret", "*.webhookSecrets", "*.apiToken", "*.password", "*.token", "config.*Secret"], censor: "[redacted]" },
+      redact: { paths: ["config.webhookSecret", "config.webhookSecrets", "config.apiToken", "config.password", "config.token", "config.*Secret"], censor: "[redacted]" },
     },
-    // Asynchronous writes: lines logged in one tick reach stdout in one write, not one write
-    // each (a busy ingress spent more CPU on those writes than on a hook's checks). pino flushes
-    // what is pending when the process exits.
-    pino.destination({ dest: 1, sync: false }),
+    // Asynchronous, buffered writes: lines reach stdout in writes of at least 4 KiB, or within
+    // 100 ms, not one write each (a busy ingress spent more CPU on those writes than on a hook's
+    // checks). pino flushes what is pending when the process exits.
+    pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 100 }),
   );
 }
