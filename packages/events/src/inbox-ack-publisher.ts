@@ -1,10 +1,16 @@
 import { JetStreamApiError, type PubAck } from "@nats-io/jetstream";
-import { ClosedConnectionError, createInbox, NoRespondersError, TimeoutError, type Msg, type MsgHdrs, type NatsConnection } from "@nats-io/transport-node";
+import { ClosedConnectionError, createInbox, headers as natsHeaders, NoRespondersError, TimeoutError, type Msg, type MsgHdrs, type NatsConnection } from "@nats-io/transport-node";
 
 /** What `publishEncoded` needs of a JetStream client; `JetStreamClient` is one. */
 export type EventPublishTarget = {
   publish(subject: string, data: Uint8Array, options: { msgID: string; headers: MsgHdrs; timeout: number }): Promise<PubAck>;
 };
+
+/** Options of one publish; without `msgID` or `headers` the message goes without headers. */
+export type AckedPublishOptions = { msgID?: string; headers?: MsgHdrs; timeout: number };
+
+/** `inboxAckPublisher`'s publish: an `EventPublishTarget`, whose messages may also go bare. */
+export type InboxAckPublisher = { publish(subject: string, data: Uint8Array, options: AckedPublishOptions): Promise<PubAck> };
 
 type Waiting = { subject: string; resolve: (ack: PubAck) => void; reject: (err: Error) => void; timer: NodeJS.Timeout };
 
@@ -21,7 +27,7 @@ type Waiting = { subject: string; resolve: (ack: PubAck) => void; reject: (err: 
  * Errors are the client's own: `TimeoutError`, `NoRespondersError`, `JetStreamApiError`,
  * `ClosedConnectionError`.
  */
-export function inboxAckPublisher(nc: NatsConnection): EventPublishTarget {
+export function inboxAckPublisher(nc: NatsConnection): InboxAckPublisher {
   const prefix = createInbox();
   const waiting = new Map<string, Waiting>();
   let queued: (() => void)[] = [];
@@ -71,9 +77,10 @@ export function inboxAckPublisher(nc: NatsConnection): EventPublishTarget {
         if (queued.length === 0) setImmediate(sendQueued);
         queued.push(() => {
           const token = (nextToken++).toString(36);
-          headers.set("Nats-Msg-Id", msgID);
+          const h = msgID === undefined ? headers : (headers ?? natsHeaders());
+          if (msgID !== undefined) h!.set("Nats-Msg-Id", msgID);
           try {
-            nc.publish(subject, data, { reply: `${prefix}.${token}`, headers });
+            nc.publish(subject, data, h ? { reply: `${prefix}.${token}`, headers: h } : { reply: `${prefix}.${token}` });
           } catch (err) {
             return reject(err as Error);
           }

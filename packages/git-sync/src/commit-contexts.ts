@@ -7,10 +7,12 @@ import { planContexts } from "./context-plan.js";
 import { ignoreFileFor, ROOT_IGNORE_FILE } from "./dockerignore.js";
 import { regularRootFiles } from "./dockerfiles.js";
 import { GitTransport, transportOf } from "./git-transport.js";
+import type { ObjectWriter } from "./object-writer.js";
 
 export type CommitContextsDeps = {
   config: Pick<GitSyncConfig, "contextMaxBytes" | "gitSubmodules" | "gitTimeoutMs" | "gitUrl" | "dataDir">;
   contexts: ObjectStore;
+  contextWriter: ObjectWriter;
   git: SimpleGit;
   /** The mirror's folder. */
   mirror: string;
@@ -34,7 +36,7 @@ export async function storeCommitContexts(deps: CommitContextsDeps, repoKey: str
 
   const submodules = config.gitSubmodules && rootFiles.has(".gitmodules");
   const plans = planContexts(repoKey, sha, dockerfiles, rootFiles, ignoreTexts, submodules);
-  return storeContexts(deps.contexts, deps.mirror, sha, plans, {
+  return storeContexts(deps.contexts, deps.contextWriter, deps.mirror, sha, plans, {
     maxBytes: config.contextMaxBytes,
     submodules: submodules
       ? {

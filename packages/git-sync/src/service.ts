@@ -1,9 +1,10 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import { consumeWithSlots, durables, ensureContextStore, ensureDurable, ensureStreams, watchExhausted, withHeartbeat } from "@slipway/events";
+import { consumeWithSlots, CONTEXT_CHUNK_BYTES, CONTEXTS_BUCKET, durables, ensureContextStore, ensureDurable, ensureStreams, watchExhausted, withHeartbeat } from "@slipway/events";
 import { connectNats, type Logger } from "@slipway/service-kit";
 import type { GitSyncConfig } from "./config.js";
 import { IMAGE_NAME_OWNERS_BUCKET } from "./image-claims.js";
+import { objectWriter } from "./object-writer.js";
 import { redactUrl } from "./redact.js";
 import { RepoLanes } from "./repo-lanes.js";
 import { LATEST_BUILDS_BUCKET } from "./supersede.js";
@@ -20,12 +21,13 @@ export async function startGitSync(config: GitSyncConfig, logger: Logger): Promi
   await ensureDurable(jsm, durables.gitSync);
   const js = jetstream(nc);
   const contexts = await ensureContextStore(nc, config.streams);
+  const contextWriter = objectWriter(nc, jsm, CONTEXTS_BUCKET, { chunkBytes: CONTEXT_CHUNK_BYTES });
   const kvm = new Kvm(nc);
   const counters = await kvm.create(COUNTERS_BUCKET, { history: 1, replicas: config.streams.replicas });
   const deliveries = await kvm.create(DELIVERIES_BUCKET, { history: 1, ttl: 7 * DAY_MS, replicas: config.streams.replicas });
   const imageOwners = await kvm.create(IMAGE_NAME_OWNERS_BUCKET, { history: 1, replicas: config.streams.replicas });
   const supersede = config.autoCancelSuperseded ? { jsm, latest: await kvm.create(LATEST_BUILDS_BUCKET, { history: 1, replicas: config.streams.replicas }) } : null;
-  const deps = { config, js, contexts, counters, deliveries, imageOwners, logger, supersede };
+  const deps = { config, js, contexts, contextWriter, counters, deliveries, imageOwners, logger, supersede };
 
   const lanes = new RepoLanes();
   // A webhook whose last delivery died with its git-sync process gets one more, final try here,

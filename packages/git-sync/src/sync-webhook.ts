@@ -16,11 +16,14 @@ import { mirrorPath, syncMirror } from "./mirror.js";
 import { planImages, tagsFor } from "./naming.js";
 import { redactUrl } from "./redact.js";
 import { cancelSuperseded, type SupersedeDeps } from "./supersede.js";
+import type { ObjectWriter } from "./object-writer.js";
 
 export type SyncDeps = {
   config: GitSyncConfig;
   js: JetStreamClient;
   contexts: ObjectStore;
+  /** Writes contexts into `contexts`' bucket, several chunks in flight. */
+  contextWriter: ObjectWriter;
   counters: KV;
   deliveries: KV;
   /** Image name -> the repository that claimed it. */
@@ -84,7 +87,7 @@ function toSyncError(err: unknown): SyncError {
 }
 
 async function syncAndQueue(deps: SyncDeps, event: Event<"WebhookReceived">, progress: Progress): Promise<void> {
-  const { config, js, contexts, counters, deliveries, imageOwners, logger } = deps;
+  const { config, js, contexts, contextWriter, counters, deliveries, imageOwners, logger } = deps;
   const { data } = event;
   if (config.allowedRepos && !config.allowedRepos.allows(data.repo)) {
     throw new SyncError(SyncErrorCode.NotAllowed, `repository ${data.repo.key} is not in SLIPWAY_ALLOWED_REPOS`, false);
@@ -97,7 +100,7 @@ async function syncAndQueue(deps: SyncDeps, event: Event<"WebhookReceived">, pro
   const tree = await listRoot(git, commit.sha);
   const dockerfiles = findDockerfiles(tree);
   // One context per ignore file in use (.dockerignore, <Dockerfile>.dockerignore): see context-plan.ts.
-  const stored = await storeCommitContexts({ config, contexts, git, mirror: path, url, access }, data.repo.key, commit.sha, tree, dockerfiles);
+  const stored = await storeCommitContexts({ config, contexts, contextWriter, git, mirror: path, url, access }, data.repo.key, commit.sha, tree, dockerfiles);
   const contextOf = new Map(stored.flatMap((c) => c.dockerfiles.map((d) => [d, c.object] as const)));
   const { object: contextObject, bytes: contextBytes } = stored[0]!;
   const buildNumber = await buildNumberFor(counters, deliveries, data.repo.key, data.deliveryId);

@@ -1,0 +1,104 @@
+import { createHash } from "node:crypto";
+import type { JetStreamManager } from "@nats-io/jetstream";
+import { headers, nuid, type NatsConnection } from "@nats-io/transport-node";
+import { inboxAckPublisher } from "@slipway/events";
+
+export type ObjectWriter = {
+  /**
+   * Writes `name` from `source`, chunk by chunk; resolves with its size once the object is
+   * complete. A failed write (or a `source` that throws) leaves no chunk behind and no object.
+   */
+  put(name: string, source: AsyncIterable<Uint8Array>): Promise<{ size: number; chunks: number }>;
+};
+
+export type ObjectWriterOptions = {
+  /** Chunk size; capped at the server's max_payload, as the library caps it. */
+  chunkBytes: number;
+  /** Chunks published and not yet acknowledged at once. */
+  window?: number;
+  timeoutMs?: number;
+};
+
+/**
+ * Writes objects into a NATS object store bucket in the format `@nats-io/obj` reads (NATS ADR-20:
+ * the chunks on `$O.<bucket>.C.<nuid>`, then the object's info, with its SHA-256 digest, as a
+ * rollup on `$O.<bucket>.M.<name, base64url>`), with several chunks in flight. The library's
+ * `put` waits for each chunk's ack before it sends the next: 0.5-0.66 s for 100 MiB here, against
+ * ~0.2 s with 4 in flight (nats-server 2.9 has no batch publish for the library to use instead).
+ * Reads stay the library's, which check the digest: a wrong write cannot pass for a context.
+ */
+export function objectWriter(nc: NatsConnection, jsm: JetStreamManager, bucket: string, options: ObjectWriterOptions): ObjectWriter {
+  const publisher = inboxAckPublisher(nc);
+  const window = options.window ?? 4;
+  const timeout = options.timeoutMs ?? 10_000;
+  const stream = `OBJ_${bucket}`;
+
+  return {
+    async put(name, source) {
+      const chunkBytes = Math.min(options.chunkBytes, nc.info?.max_payload ?? options.chunkBytes);
+      const id = nuid.next();
+      const chunkSubject = `$O.${bucket}.C.${id}`;
+      const sha = createHash("sha256");
+      const inFlight = new Set<Promise<unknown>>();
+      let failure: unknown = null;
+      let size = 0;
+      let chunks = 0;
+      const send = async (chunk: Uint8Array) => {
+        sha.update(chunk);
+        size += chunk.length;
+        chunks++;
+        const ack = publisher.publish(chunkSubject, chunk, { timeout }).catch((err: unknown) => void (failure ??= err));
+        inFlight.add(ack);
+        void ack.finally(() => inFlight.delete(ack));
+        while (inFlight.size >= window) await Promise.race(inFlight);
+        if (failure !== null) throw failure;
+      };
+      try {
+        let pending: Uint8Array[] = [];
+        let pendingBytes = 0;
+        for await (const piece of source) {
+          pending.push(piece);
+          pendingBytes += piece.length;
+          if (pendingBytes < chunkBytes) continue;
+          // One copy into whole chunks; what is left over starts the next one.
+          const all = Buffer.concat(pending, pendingBytes);
+          let offset = 0;
+          for (; all.length - offset >= chunkBytes; offset += chunkBytes) await send(all.subarray(offset, offset + chunkBytes));
+          pending = offset < all.length ? [all.subarray(offset)] : [];
+          pendingBytes = all.length - offset;
+        }
+        if (pendingBytes > 0) await send(Buffer.concat(pending, pendingBytes));
+        await Promise.all(inFlight);
+        if (failure !== null) throw failure;
+
+        const info = {
+          name,
+          description: "",
+          options: { max_chunk_size: chunkBytes },
+          bucket,
+          nuid: id,
+          size,
+          chunks,
+          mtime: new Date().toISOString(),
+          digest: `SHA-256=${paddedBase64Url(sha.digest())}`,
+          deleted: false,
+        };
+        // The info replaces any earlier one of the name (a rollup), as the library's put does.
+        const h = headers();
+        h.set("Nats-Rollup", "sub");
+        await publisher.publish(`$O.${bucket}.M.${paddedBase64Url(Buffer.from(name, "utf8"))}`, Buffer.from(JSON.stringify(info), "utf8"), { headers: h, timeout });
+        return { size, chunks };
+      } catch (err) {
+        await Promise.allSettled(inFlight);
+        await jsm.streams.purge(stream, { filter: chunkSubject }).catch(() => undefined);
+        throw err;
+      }
+    },
+  };
+}
+
+/** Base64url with its `=` padding, as the object store names and digests are written. */
+function paddedBase64Url(bytes: Buffer): string {
+  const text = bytes.toString("base64url");
+  return text + "=".repeat((4 - (text.length % 4)) % 4);
+}
