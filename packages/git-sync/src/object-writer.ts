@@ -40,34 +40,45 @@ export function objectWriter(nc: NatsConnection, jsm: JetStreamManager, bucket: 
       const chunkSubject = `$O.${bucket}.C.${id}`;
       const sha = createHash("sha256");
       const inFlight = new Set<Promise<unknown>>();
+      // Chunks are assembled in `window + 1` buffers, each used again once its chunk is acked (the
+      // client has copied it into a socket write by then): a 100 MB context allocates 5 MiB here,
+      // not 100 MB of chunks that the collector then has to chase.
+      const free: Buffer[] = [];
+      const takeBuffer = () => free.pop() ?? Buffer.allocUnsafe(chunkBytes);
       let failure: unknown = null;
       let size = 0;
       let chunks = 0;
-      const send = async (chunk: Uint8Array) => {
+      const send = async (buffer: Buffer, length: number) => {
+        const chunk = buffer.subarray(0, length);
         sha.update(chunk);
-        size += chunk.length;
+        size += length;
         chunks++;
-        const ack = publisher.publish(chunkSubject, chunk, { timeout }).catch((err: unknown) => void (failure ??= err));
+        const ack = publisher.publish(chunkSubject, chunk, { timeout }).then(
+          () => void free.push(buffer),
+          (err: unknown) => void (failure ??= err),
+        );
         inFlight.add(ack);
         void ack.finally(() => inFlight.delete(ack));
         while (inFlight.size >= window) await Promise.race(inFlight);
         if (failure !== null) throw failure;
       };
       try {
-        let pending: Uint8Array[] = [];
-        let pendingBytes = 0;
+        let current = takeBuffer();
+        let filled = 0;
         for await (const piece of source) {
-          pending.push(piece);
-          pendingBytes += piece.length;
-          if (pendingBytes < chunkBytes) continue;
-          // One copy into whole chunks; what is left over starts the next one.
-          const all = Buffer.concat(pending, pendingBytes);
-          let offset = 0;
-          for (; all.length - offset >= chunkBytes; offset += chunkBytes) await send(all.subarray(offset, offset + chunkBytes));
-          pending = offset < all.length ? [all.subarray(offset)] : [];
-          pendingBytes = all.length - offset;
+          for (let at = 0; at < piece.length; ) {
+            const n = Math.min(chunkBytes - filled, piece.length - at);
+            current.set(piece.subarray(at, at + n), filled);
+            filled += n;
+            at += n;
+            if (filled === chunkBytes) {
+              await send(current, filled);
+              current = takeBuffer();
+              filled = 0;
+            }
+          }
         }
-        if (pendingBytes > 0) await send(Buffer.concat(pending, pendingBytes));
+        if (filled > 0) await send(current, filled);
         await Promise.all(inFlight);
         if (failure !== null) throw failure;
 
