@@ -12,7 +12,7 @@ export type AckedPublishOptions = { msgID?: string; headers?: MsgHdrs; timeout: 
 /** `inboxAckPublisher`'s publish: an `EventPublishTarget`, whose messages may also go bare. */
 export type InboxAckPublisher = { publish(subject: string, data: Uint8Array, options: AckedPublishOptions): Promise<PubAck> };
 
-type Waiting = { subject: string; resolve: (ack: PubAck) => void; reject: (err: Error) => void; timer: NodeJS.Timeout };
+type Waiting = { subject: string; resolve: (ack: PubAck) => void; reject: (err: Error) => void; timer: NodeJS.Timeout; inbox: string };
 
 /**
  * JetStream publishes for a process that publishes on behalf of many concurrent clients (ingress).
@@ -28,13 +28,12 @@ type Waiting = { subject: string; resolve: (ack: PubAck) => void; reject: (err: 
  * `ClosedConnectionError`.
  */
 export function inboxAckPublisher(nc: NatsConnection): InboxAckPublisher {
-  const prefix = createInbox();
   const waiting = new Map<string, Waiting>();
   let queued: (() => void)[] = [];
   let nextToken = 0;
 
   const settle = (msg: Msg) => {
-    const token = msg.subject.slice(prefix.length + 1);
+    const token = msg.subject.slice(msg.subject.lastIndexOf(".") + 1);
     const w = waiting.get(token);
     if (!w) return; // it timed out already; the caller's retry (same Nats-Msg-Id) is a duplicate
     waiting.delete(token);
@@ -52,17 +51,24 @@ export function inboxAckPublisher(nc: NatsConnection): InboxAckPublisher {
       w.reject(new Error(`publish to ${w.subject}: unreadable ack`, { cause: err }));
     }
   };
-  const failAll = (err: Error) => {
-    for (const w of waiting.values()) {
+  /** Rejects the publishes whose acks were to come on `prefix`. */
+  const failAll = (prefix: string, err: Error) => {
+    for (const [token, w] of waiting) {
+      if (w.inbox !== prefix) continue;
       clearTimeout(w.timer);
+      waiting.delete(token);
       w.reject(err);
     }
-    waiting.clear();
   };
-  const sub = nc.subscribe(`${prefix}.*`, {
-    callback: (err, msg) => (err ? failAll(err) : settle(msg)),
-  });
-  void sub.closed.then(() => failAll(new ClosedConnectionError()), (err: Error) => failAll(err));
+  // The acks' subscription. One the server closed while the connection lives (a permission
+  // error) is opened again at the next publish, so one bad moment does not refuse every later one.
+  const openInbox = () => {
+    const prefix = createInbox();
+    const sub = nc.subscribe(`${prefix}.*`, { callback: (err, msg) => (err ? failAll(prefix, err) : settle(msg)) });
+    void sub.closed.then(() => failAll(prefix, new ClosedConnectionError()), (err: Error) => failAll(prefix, err));
+    return { prefix, sub };
+  };
+  let inbox = openInbox();
 
   const sendQueued = () => {
     const sending = queued;
@@ -73,14 +79,16 @@ export function inboxAckPublisher(nc: NatsConnection): InboxAckPublisher {
   return {
     publish(subject, data, { msgID, headers, timeout }) {
       return new Promise<PubAck>((resolve, reject) => {
-        if (sub.isClosed()) return reject(new ClosedConnectionError());
+        if (nc.isClosed()) return reject(new ClosedConnectionError());
+        if (inbox.sub.isClosed()) inbox = openInbox();
         if (queued.length === 0) setImmediate(sendQueued);
         queued.push(() => {
           const token = (nextToken++).toString(36);
           const h = msgID === undefined ? headers : (headers ?? natsHeaders());
           if (msgID !== undefined) h!.set("Nats-Msg-Id", msgID);
           try {
-            nc.publish(subject, data, h ? { reply: `${prefix}.${token}`, headers: h } : { reply: `${prefix}.${token}` });
+            const reply = `${inbox.prefix}.${token}`;
+            nc.publish(subject, data, h ? { reply, headers: h } : { reply });
           } catch (err) {
             return reject(err as Error);
           }
@@ -88,7 +96,7 @@ export function inboxAckPublisher(nc: NatsConnection): InboxAckPublisher {
             waiting.delete(token);
             reject(new TimeoutError());
           }, timeout);
-          waiting.set(token, { subject, resolve, reject, timer });
+          waiting.set(token, { subject, resolve, reject, timer, inbox: inbox.prefix });
         });
       });
     },
