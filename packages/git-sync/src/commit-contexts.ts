@@ -38,6 +38,7 @@ export async function storeCommitContexts(deps: CommitContextsDeps, repoKey: str
   const plans = planContexts(repoKey, sha, dockerfiles, rootFiles, ignoreTexts, submodules);
   return storeContexts(deps.contexts, deps.contextWriter, deps.mirror, sha, plans, {
     maxBytes: config.contextMaxBytes,
+    tmpDir: join(config.dataDir, "tmp"),
     submodules: submodules
       ? {
           cloneUrl: deps.url,

@@ -1,12 +1,16 @@
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import type { ObjectStore } from "@nats-io/obj";
 import type { ContextPlan } from "./context-plan.js";
 import { SyncError, SyncErrorCode } from "./errors.js";
 import { runGit } from "./run-git.js";
 import { withSubmoduleCheckout, type CheckoutOptions } from "./submodule-checkout.js";
-import { archiveCommit, archiveDirectory } from "./tar-sources.js";
+import { archiveDirectory } from "./tar-sources.js";
+import { archiveCommitViaFile } from "./archive-file.js";
 import { filterTar } from "./tar-filter.js";
 import type { ObjectWriter } from "./object-writer.js";
+
+/** Read size of an archive: one object-store chunk. */
+const ARCHIVE_READ_BYTES = 1024 * 1024;
 
 /** A build context in the object store. */
 export type StoredContext = { object: string; bytes: number; dockerfiles: readonly string[] };
@@ -14,6 +18,8 @@ export type StoredContext = { object: string; bytes: number; dockerfiles: readon
 export type StoreContextsOptions = {
   /** Largest filtered tar stored, in bytes; 0 = no limit. */
   maxBytes: number;
+  /** Where `git archive` writes the tar the context is read from (deleted after). */
+  tmpDir: string;
   /** Set when the commit's contexts include its submodules: made from a checkout, not `git archive`. */
   submodules: null | (CheckoutOptions & { cloneUrl: string; checkoutsDir: string });
 };
@@ -31,20 +37,22 @@ export async function storeContexts(store: ObjectStore, writer: ObjectWriter, mi
   }
   const missing = plans.filter((plan) => !sizes.has(plan.object));
   // `asIs`: a source whose tar goes into a context without an ignore file unchanged.
-  const storeAll = async (open: () => Readable, asIs: boolean) => {
+  const storeAll = async (open: (asIs: boolean) => AsyncIterable<Buffer>, asIs: boolean) => {
     for (const plan of missing) {
-      const source = open();
-      const tar = asIs && plan.ignoreFile === null ? source : filterTar(source, plan.keeps);
+      const whole = asIs && plan.ignoreFile === null;
+      const tar = whole ? open(true) : filterTar(Readable.from(open(false)), plan.keeps);
       sizes.set(plan.object, await storeOne(writer, plan, tar, options.maxBytes));
     }
   };
   if (missing.length > 0) {
     const sub = options.submodules;
     // `git archive`'s tar needs no filter without an ignore file: copying it through the filter
-    // cost a 100 MB context ~0.2-0.4 s of CPU. (GNU tar's listing starts with `./`, which the
-    // filter leaves out, so a checkout's tar always goes through it.)
-    if (sub === null) await storeAll(() => archiveCommit(mirror, sha), true);
-    else {
+    // cost a 100 MB context ~0.2-0.4 s of CPU. The writer copies each piece at once, so then one
+    // read buffer serves the whole tar. (GNU tar's listing starts with `./`, which the filter
+    // leaves out, so a checkout's tar always goes through it.)
+    if (sub === null) {
+      await storeAll((asIs) => archiveCommitViaFile(mirror, sha, options.tmpDir, { readBytes: ARCHIVE_READ_BYTES, reuseBuffer: asIs }), true);
+    } else {
       const commitTime = Number((await runGit(["show", "-s", "--format=%ct", sha], { gitDir: mirror, timeoutMs: sub.timeoutMs })).trim());
       await withSubmoduleCheckout(mirror, sha, sub.cloneUrl, sub.checkoutsDir, sub, (dir) => storeAll(() => archiveDirectory(dir, commitTime), false));
     }
@@ -60,8 +68,8 @@ class OverLimit extends Error {}
  * the way (memory stays flat whatever the size). Past `maxBytes` the write stops and leaves
  * nothing behind, but the rest is still counted (and dropped), so the failure names the size.
  */
-async function storeOne(writer: ObjectWriter, plan: ContextPlan, tar: Readable, maxBytes: number): Promise<number> {
-  const pieces = (tar as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+async function storeOne(writer: ObjectWriter, plan: ContextPlan, tar: AsyncIterable<Buffer>, maxBytes: number): Promise<number> {
+  const pieces = tar[Symbol.asyncIterator]();
   let total = 0;
   async function* counted(): AsyncIterable<Buffer> {
     for (let next = await pieces.next(); !next.done; next = await pieces.next()) {
@@ -77,7 +85,8 @@ async function storeOne(writer: ObjectWriter, plan: ContextPlan, tar: Readable, 
       for (let next = await pieces.next(); !next.done; next = await pieces.next()) total += next.value.length;
       throw tooLarge(plan, total, maxBytes);
     }
-    tar.destroy();
+    // Ends the source: kills its git or tar, deletes its file.
+    await pieces.return?.();
     throw new SyncError(SyncErrorCode.ArchiveFailed, `build context ${plan.object} could not be stored: ${(cause as Error).message}`, true, { cause });
   }
 }

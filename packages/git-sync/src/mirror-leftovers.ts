@@ -13,7 +13,8 @@ function asidePath(mirror: string): string {
 
 const LEFTOVER = /^(.+)\.(tmp|broken)-(\d+)$/;
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (a leftover of a dead one may be removed). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -38,7 +39,7 @@ export async function sweepLeftovers(mirror: string): Promise<string[]> {
     const match = LEFTOVER.exec(name);
     if (!match) continue;
     const pid = Number(match[3]);
-    if (pid === process.pid ? match[1] !== own : alive(pid)) continue;
+    if (pid === process.pid ? match[1] !== own : processAlive(pid)) continue;
     await rm(join(dir, name), { recursive: true, force: true });
     removed.push(name);
   }

@@ -1,11 +1,6 @@
 import { spawn } from "node:child_process";
 import { pipeline, Transform, type Readable } from "node:stream";
 
-/** `git archive` of a commit: the tracked tree, honouring `export-ignore`; no submodules. */
-export function archiveCommit(mirror: string, sha: string): Readable {
-  return tarFromProcess("git archive", "git", [`--git-dir=${mirror}`, "archive", "--format=tar", sha], mirror);
-}
-
 /**
  * A checked-out folder as a tar, as `git archive` would write it: `.git` (the checkout's and each
  * submodule's) left out, owner root, times set to the commit's, names sorted (the same commit

@@ -8,7 +8,8 @@ import * as assert from "uvu/assert";
 import { extract, pack } from "tar-stream";
 import { parseDockerignore } from "../src/dockerignore.js";
 import { filterTar } from "../src/tar-filter.js";
-import { archiveCommit, archiveDirectory } from "../src/tar-sources.js";
+import { archiveDirectory } from "../src/tar-sources.js";
+import { archiveCommitViaFile } from "../src/archive-file.js";
 
 type Entry = { name: string; type?: "file" | "directory" | "symlink"; body?: string; mode?: number; linkname?: string };
 
@@ -146,7 +147,8 @@ test("tar sources - a failing git archive is an error with git's words, never a 
   const dir = mkdtempSync(join(tmpdir(), "slipway-tar-"));
   try {
     execFileSync("git", ["init", "--quiet", "--bare", dir]);
-    const err = await listing(archiveCommit(dir, "0".repeat(40))).catch((e: unknown) => e);
+    const source = archiveCommitViaFile(dir, "0".repeat(40), join(dir, "tmp"), { readBytes: 65536, reuseBuffer: false });
+    const err = await listing(Readable.from(source)).catch((e: unknown) => e);
     assert.instance(err, Error);
     assert.match((err as Error).message, /^git archive exited with 128: fatal: not a tree object: 0{40}$/);
   } finally {
