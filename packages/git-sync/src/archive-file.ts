@@ -72,12 +72,16 @@ export async function* archiveCommitViaFile(mirror: string, sha: string, tmpDir:
   }
 }
 
-/** Deletes archive files that a killed git-sync process left in `tmpDir`; returns how many. */
+/**
+ * Deletes archive files that a killed git-sync process left in `tmpDir`; returns how many. Run at
+ * start, before this process archives anything: a file named with its own pid is a leftover too
+ * (in a container, the restarted process often gets the pid of the killed one).
+ */
 export async function removeArchiveLeftovers(tmpDir: string): Promise<number> {
   let removed = 0;
   for (const name of await readdir(tmpDir).catch(() => [] as string[])) {
     const pid = Number(LEFTOVER.exec(name)?.[1]);
-    if (!pid || pid === process.pid || processAlive(pid)) continue;
+    if (!pid || (pid !== process.pid && processAlive(pid))) continue;
     await rm(join(tmpDir, name), { force: true });
     removed++;
   }

@@ -61,17 +61,20 @@ test("archive file - stopping early stops git and deletes the file", async () =>
   }
 });
 
-test("archive file - leftovers of a dead process are removed, ours and foreign files stay", async () => {
+test("archive file - at start, leftovers of a dead process and of our own pid are removed; a live process's and other files stay", async () => {
   const tmp = mkdtempSync(join(tmpdir(), "slipway-archive-"));
   try {
-    // A pid far above Linux's pid_max is never alive.
-    const dead = join(tmp, "archive-99999999-0e0e0e0e-1111-2222-3333-444444444444.tar");
-    const ours = join(tmp, `archive-${process.pid}-0e0e0e0e-1111-2222-3333-444444444444.tar`);
+    const name = (pid: number) => join(tmp, `archive-${pid}-0e0e0e0e-1111-2222-3333-444444444444.tar`);
+    // A pid far above Linux's pid_max is never alive; our parent is.
+    const dead = name(99999999);
+    const ours = name(process.pid);
+    const live = name(process.ppid);
     const foreign = join(tmp, "notes.txt");
-    for (const f of [dead, ours, foreign]) writeFileSync(f, "x");
-    assert.is(await removeArchiveLeftovers(tmp), 1);
+    for (const f of [dead, ours, live, foreign]) writeFileSync(f, "x");
+    assert.is(await removeArchiveLeftovers(tmp), 2);
     assert.not.ok(existsSync(dead));
-    assert.ok(existsSync(ours) && existsSync(foreign));
+    assert.not.ok(existsSync(ours), "a restarted process may have the killed one's pid");
+    assert.ok(existsSync(live) && existsSync(foreign));
     assert.is(await removeArchiveLeftovers(join(tmp, "missing")), 0, "no folder yet: nothing to do");
   } finally {
     rmSync(tmp, { recursive: true, force: true });
