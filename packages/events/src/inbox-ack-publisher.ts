@@ -1,15 +1,10 @@
 import { JetStreamApiError, type PubAck } from "@nats-io/jetstream";
 import { ClosedConnectionError, createInbox, headers as natsHeaders, NoRespondersError, TimeoutError, type Msg, type MsgHdrs, type NatsConnection } from "@nats-io/transport-node";
 
-/** What `publishEncoded` needs of a JetStream client; `JetStreamClient` is one. */
-export type EventPublishTarget = {
-  publish(subject: string, data: Uint8Array, options: { msgID: string; headers: MsgHdrs; timeout: number }): Promise<PubAck>;
-};
-
 /** Options of one publish; without `msgID` or `headers` the message goes without headers. */
 export type AckedPublishOptions = { msgID?: string; headers?: MsgHdrs; timeout: number };
 
-/** `inboxAckPublisher`'s publish: an `EventPublishTarget`, whose messages may also go bare. */
+/** `inboxAckPublisher`'s publish: an `EventPublishTarget` (publish.ts), whose messages may also go bare. */
 export type InboxAckPublisher = { publish(subject: string, data: Uint8Array, options: AckedPublishOptions): Promise<PubAck> };
 
 type Waiting = { subject: string; resolve: (ack: PubAck) => void; reject: (err: Error) => void; timer: NodeJS.Timeout; inbox: string };

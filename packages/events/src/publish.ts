@@ -1,9 +1,13 @@
 import type { PubAck } from "@nats-io/jetstream";
-import { errors, headers, NoRespondersError } from "@nats-io/transport-node";
+import { errors, headers, NoRespondersError, type MsgHdrs } from "@nats-io/transport-node";
 import type { EventData, EventType } from "./catalog.js";
 import { createEvent, encodeEvent, subjectOf } from "./codec.js";
 import type { Event, EventLinks } from "./envelope.js";
-import type { EventPublishTarget } from "./inbox-ack-publisher.js";
+
+/** What `publishEncoded` needs of a JetStream client: `JetStreamClient` is one, `inboxAckPublisher` another. */
+export type EventPublishTarget = {
+  publish(subject: string, data: Uint8Array, options: { msgID: string; headers: MsgHdrs; timeout: number }): Promise<PubAck>;
+};
 
 /**
  * Validates and publishes one event, resolving once JetStream has stored it (PubAck). The event id

@@ -4,6 +4,7 @@ import { closeSync, openSync } from "node:fs";
 import { mkdir, open, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { processAlive } from "./mirror-leftovers.js";
+import { commandOutcome } from "./tar-sources.js";
 
 const LEFTOVER = /^archive-(\d+)-[0-9a-f-]+\.tar$/;
 /** How long the reader waits before it looks again for bytes git has not written yet. */
@@ -36,23 +37,14 @@ export async function* archiveCommitViaFile(mirror: string, sha: string, tmpDir:
   } finally {
     closeSync(fd);
   }
-  let stderr = "";
-  child.stderr!.on("data", (d: Buffer) => {
-    if (stderr.length < 8192) stderr += d.toString("utf8");
-  });
-  const git: { exit: "running" | "ok" | Error } = { exit: "running" };
-  child.once("error", (err) => (git.exit = err));
-  child.once("close", (code, signal) => {
-    if (git.exit !== "running") return;
-    git.exit = code === 0 ? "ok" : new Error(`git archive ${code === null ? `killed by ${signal}` : `exited with ${code}`}: ${stderr.trim().split("\n")[0] ?? ""}`);
-  });
+  const git = commandOutcome(child, "git archive");
 
   const file = await open(path, "r");
   try {
     let buffer = Buffer.allocUnsafe(options.readBytes);
     for (let position = 0; ; ) {
       // What git had done before this read: once it exited, a read that finds nothing is the end.
-      const before = git.exit;
+      const before = git.now();
       if (before instanceof Error) throw before;
       const { bytesRead } = await file.read(buffer, 0, buffer.length, position);
       if (bytesRead > 0) {
@@ -66,7 +58,7 @@ export async function* archiveCommitViaFile(mirror: string, sha: string, tmpDir:
       }
     }
   } finally {
-    if (git.exit === "running") child.kill();
+    if (git.now() === "running") child.kill();
     await file.close();
     await rm(path, { force: true });
   }

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { pipeline, Transform, type Readable } from "node:stream";
 
 /**
@@ -18,21 +18,10 @@ export function archiveDirectory(dir: string, commitTime: number): Readable {
  */
 function tarFromProcess(label: string, command: string, args: string[], cwd: string): Readable {
   const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  child.stderr.on("data", (d: Buffer) => {
-    if (stderr.length < 8192) stderr += d.toString("utf8");
-  });
-  const exited = new Promise<void>((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (code, signal) => {
-      if (code === 0) resolve();
-      else reject(new Error(`${label} ${code === null ? `killed by ${signal}` : `exited with ${code}`}: ${stderr.trim().split("\n")[0] ?? ""}`));
-    });
-  });
-  exited.catch(() => undefined);
+  const outcome = commandOutcome(child, label);
   const guard = new Transform({
     transform: (chunk, _enc, done) => done(null, chunk),
-    flush: (done) => void exited.then(() => done(), done),
+    flush: (done) => void outcome.done.then(() => done(), done),
   });
   pipeline(child.stdout, guard, (err) => {
     if (err) child.kill();
@@ -41,4 +30,34 @@ function tarFromProcess(label: string, command: string, args: string[], cwd: str
     if (child.exitCode === null) child.kill();
   });
   return guard;
+}
+
+/** How a command that writes a tar ended: still running, exited 0, or an error in its own words. */
+export type CommandOutcome = {
+  /** What is known now. */
+  now(): "running" | "ok" | Error;
+  /** Resolves on exit 0; rejects with the first line it printed on stderr otherwise. */
+  done: Promise<void>;
+};
+
+export function commandOutcome(child: ChildProcess, label: string): CommandOutcome {
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    if (stderr.length < 8192) stderr += d.toString("utf8");
+  });
+  let state: "running" | "ok" | Error = "running";
+  const done = new Promise<void>((resolve, reject) => {
+    child.once("error", (err) => {
+      if (state === "running") state = err;
+      reject(err);
+    });
+    child.once("close", (code, signal) => {
+      if (state !== "running") return;
+      state = code === 0 ? "ok" : new Error(`${label} ${code === null ? `killed by ${signal}` : `exited with ${code}`}: ${stderr.trim().split("\n")[0] ?? ""}`);
+      if (state === "ok") resolve();
+      else reject(state);
+    });
+  });
+  done.catch(() => undefined);
+  return { now: () => state, done };
 }
