@@ -2,7 +2,7 @@ import type Database from "better-sqlite3";
 import { decodeEvent, encodeEvent, type Event } from "@slipway/events";
 import { applyEvent, evolve, type Change } from "./evolve.js";
 import { emptyModel, type BuildView, type DeliveryView, type ReadonlyModel } from "./read-model.js";
-import { finishBulkLoad, MetaKey, openViewDb, RecordKind } from "./view-db.js";
+import { finishBulkLoad, MetaKey, openViewDb, readMeta, RecordKind, writeMeta } from "./view-db.js";
 import { ViewQueries } from "./view-queries.js";
 import { ViewRecords } from "./view-records.js";
 
@@ -66,7 +66,6 @@ export class ProjectionState implements ReadModelAccessor {
     this.records = new ViewRecords(db);
     this.queries = new ViewQueries(db);
     this.s = {
-      setMeta: db.prepare<[string, string]>("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
       changedAfter: db.prepare<[number], { kind: RecordKind; id: string }>("SELECT DISTINCT kind, id FROM events WHERE seq > ? AND kind IS NOT NULL"),
     };
     this.applied = Number(readMeta(db, MetaKey.checkpoint) ?? 0);
@@ -86,7 +85,7 @@ export class ProjectionState implements ReadModelAccessor {
     if (db === null) throw new ViewFormatError(`${path} is a view of another version`);
     const saved = readMeta(db, MetaKey.streamCreated);
     if (saved === undefined) {
-      db.prepare("INSERT INTO meta (key, value) VALUES (?, ?)").run(MetaKey.streamCreated, streamCreated ?? "");
+      writeMeta(db, MetaKey.streamCreated, streamCreated ?? "");
       return new ProjectionState(db, streamCreated);
     }
     return new ProjectionState(db, saved === "" ? null : saved);
@@ -136,7 +135,7 @@ export class ProjectionState implements ReadModelAccessor {
   commit(): number {
     if (!this.db.inTransaction) return this.committed;
     this.writeChanged();
-    this.s.setMeta.run(MetaKey.checkpoint, String(this.applied));
+    writeMeta(this.db, MetaKey.checkpoint, String(this.applied));
     this.db.exec("COMMIT");
     this.committed = this.applied;
     if (this.builds.size + this.deliveries.size > KNOWN_MAX) {
@@ -275,8 +274,4 @@ export class ProjectionState implements ReadModelAccessor {
   private viewAt(seq: number): ViewAt {
     return { seq, getBuild: (id) => this.records.getBuild(id), getDelivery: (id) => this.records.getDelivery(id), queries: this.queries };
   }
-}
-
-function readMeta(db: Database.Database, key: string): string | undefined {
-  return db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?").get(key)?.value;
 }

@@ -2,6 +2,7 @@ import { renameSync, rmSync } from "node:fs";
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { STREAM_EVENTS } from "@slipway/events";
 import type { Logger } from "@slipway/service-kit";
+import { BulkViewLoader } from "./bulk-loader.js";
 import { ProjectionState } from "./projection-state.js";
 import { replayStream, type ReplayProgress } from "./replay.js";
 import type { ViewHolder } from "./view-holder.js";
@@ -91,7 +92,7 @@ export class ReplayJob {
     const { js, jsm, holder, logger } = this.o;
     const path = `${this.o.viewPath}.replay`;
     removeView(path);
-    const fresh = ProjectionState.open(path, holder.current.streamCreated, { bulk: true });
+    const fresh = new BulkViewLoader(path, holder.current.streamCreated);
     let paused = false;
     const onProgress = (p: ReplayProgress) => {
       const seconds = (Date.now() - started) / 1000;
@@ -102,7 +103,7 @@ export class ReplayJob {
     try {
       const info = await jsm.streams.info(STREAM_EVENTS);
       logger.info({ from: info.state.first_seq, to: info.state.last_seq }, "replay started: rebuilding the view from the stream");
-      const first = await replayStream({ js, state: fresh, to: info.state.last_seq, first: info.state.first_seq, onProgress, signal: this.abort.signal });
+      const first = await replayStream({ js, target: fresh, to: info.state.last_seq, first: info.state.first_seq, onProgress, signal: this.abort.signal });
       if (first.stoppedBy === "abort") throw new Error("replay aborted");
 
       this.current = { ...this.current, state: ReplayState.catchingUp };
@@ -110,9 +111,8 @@ export class ReplayJob {
       paused = true;
       const now = await jsm.streams.info(STREAM_EVENTS);
       const applied = this.current.applied;
-      await replayStream({ js, state: fresh, to: now.state.last_seq, onProgress: (p) => onProgress({ ...p, applied: applied + p.applied, total: applied + p.total }), signal: this.abort.signal });
-      fresh.finishBulkLoad();
-      fresh.close();
+      await replayStream({ js, target: fresh, to: now.state.last_seq, onProgress: (p) => onProgress({ ...p, applied: applied + p.applied, total: applied + p.total }), signal: this.abort.signal });
+      await fresh.finish();
 
       // One synchronous step: no request can read between the close and the open.
       const previous = holder.current;
@@ -127,7 +127,7 @@ export class ReplayJob {
       this.current = { ...this.current, state: ReplayState.done, finishedAt: new Date().toISOString(), eta: 0 };
       logger.info({ applied: this.current.applied, checkpoint: swapped.checkpoint(), seconds: (Date.now() - started) / 1000 }, "replay done: the rebuilt view is live");
     } catch (err) {
-      fresh.close();
+      await fresh.close();
       removeView(path);
       this.current = { ...this.current, state: ReplayState.failed, finishedAt: new Date().toISOString(), eta: null, error: (err as Error).message };
       logger.error({ err }, "replay failed: the live view stays as it was");

