@@ -17,7 +17,7 @@ import { startLogSync } from "./log-sync.js";
 import { LOG_ATTEMPTS_DIR, LogWriter, startLogProjection } from "./log-writer.js";
 import { ProjectionState, ViewFormatError } from "./projection-state.js";
 import { isTerminal } from "./read-model.js";
-import { removeView, ReplayJob } from "./replay-job.js";
+import { removeReplayLeftovers, removeView, ReplayJob } from "./replay-job.js";
 import { ViewHolder } from "./view-holder.js";
 import { VIEW_FILE } from "./view-db.js";
 
@@ -75,7 +75,7 @@ export async function startProjector(config: ProjectorConfig, logger: Logger): P
     await ensureStreams(jsm, config.streams);
     const viewPath = join(config.dataDir, VIEW_FILE);
     await mkdir(config.dataDir, { recursive: true });
-    removeView(`${viewPath}.replay`);
+    removeReplayLeftovers(viewPath);
     view = new ViewHolder(await openView(viewPath, config.dataDir, jsm, logger));
     const holder = view;
     const moved = await positionDurable(jsm, durables.events, holder.checkpoint());
