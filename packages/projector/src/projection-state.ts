@@ -58,11 +58,18 @@ export class ProjectionState implements ReadModelAccessor {
   private firstAfterTime: Database.Statement<[number], { seq: number | null }> | undefined;
   /** evolve's view of the model: the records in memory, else their rows. */
   private readonly model: ReadonlyModel;
+  /**
+   * While a new file is bulk-loaded, the ids of the records written to it: any other record has
+   * no row yet, so it is not looked up (most of a replay's records are new when first met).
+   */
+  private written: { builds: Set<string>; deliveries: Set<string> } | null;
 
   private constructor(
     private readonly db: Database.Database,
     readonly streamCreated: string | null,
+    bulk: boolean,
   ) {
+    this.written = bulk ? { builds: new Set(), deliveries: new Set() } : null;
     this.records = new ViewRecords(db);
     this.queries = new ViewQueries(db);
     this.s = {
@@ -71,8 +78,8 @@ export class ProjectionState implements ReadModelAccessor {
     this.applied = Number(readMeta(db, MetaKey.checkpoint) ?? 0);
     this.committed = this.applied;
     this.model = {
-      builds: { get: (id) => this.known(this.builds, id, () => this.records.getBuild(id)).view },
-      deliveries: { get: (id) => this.known(this.deliveries, id, () => this.records.getDelivery(id)).view },
+      builds: { get: (id) => this.known(this.builds, id, () => (this.written?.builds.has(id) === false ? undefined : this.records.getBuild(id))).view },
+      deliveries: { get: (id) => this.known(this.deliveries, id, () => (this.written?.deliveries.has(id) === false ? undefined : this.records.getDelivery(id))).view },
     };
   }
 
@@ -86,9 +93,9 @@ export class ProjectionState implements ReadModelAccessor {
     const saved = readMeta(db, MetaKey.streamCreated);
     if (saved === undefined) {
       writeMeta(db, MetaKey.streamCreated, streamCreated ?? "");
-      return new ProjectionState(db, streamCreated);
+      return new ProjectionState(db, streamCreated, options.bulk === true);
     }
-    return new ProjectionState(db, saved === "" ? null : saved);
+    return new ProjectionState(db, saved === "" ? null : saved, false);
   }
 
   /** A view in memory (tests, inspection). */
@@ -149,6 +156,7 @@ export class ProjectionState implements ReadModelAccessor {
 
   /** Drops what was applied since the last commit (after a failed commit): back to the checkpoint on disk. */
   rollback(): void {
+    this.records.discardEvents();
     if (this.db.inTransaction) this.db.exec("ROLLBACK");
     this.builds.clear();
     this.deliveries.clear();
@@ -187,6 +195,7 @@ export class ProjectionState implements ReadModelAccessor {
   /** Ends a bulk load (`open` with `bulk`): indexes, statistics, durable commits from here on. */
   finishBulkLoad(): void {
     this.commit();
+    this.written = null;
     finishBulkLoad(this.db);
   }
 
@@ -217,15 +226,18 @@ export class ProjectionState implements ReadModelAccessor {
 
   /** Writes the records changed since the last write to their rows (in the open transaction). */
   private writeChanged(): void {
+    this.records.flushEvents();
     if (!this.dirty) return;
     for (const entry of this.builds.values()) {
       if (entry.view === entry.stored || entry.view === undefined) continue;
       this.records.writeBuild(entry.view, entry.stored);
+      this.written?.builds.add(entry.view.id);
       entry.stored = entry.view;
     }
     for (const entry of this.deliveries.values()) {
       if (entry.view === entry.stored || entry.view === undefined) continue;
       this.records.writeDelivery(entry.view, entry.stored);
+      this.written?.deliveries.add(entry.view.deliveryId);
       entry.stored = entry.view;
     }
     this.dirty = false;

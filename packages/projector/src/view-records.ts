@@ -46,13 +46,20 @@ function deliveryKeysChanged(a: DeliveryView, b: DeliveryView): boolean {
   return a.receivedAt !== b.receivedAt || a.repo !== b.repo;
 }
 
+/** Events stored per INSERT statement: one call into SQLite for many rows (a replay stores every event). */
+const EVENTS_PER_INSERT = 64;
+const EVENT_COLUMNS = 5;
+
 /**
- * Reads and writes build and delivery rows, and the events table. A write says which version
+ * Reads and writes build and delivery rows, and the events table (events are gathered and
+ * stored several per statement, before any read of the table). A write says which version
  * the row holds now (`stored`, undefined: no row), so that it touches only what changed: most
  * events move a build's status, and then the other indexes are left alone.
  */
 export class ViewRecords {
   private readonly s;
+  /** Events added and not stored yet, their columns one after the other. */
+  private readonly events: unknown[] = [];
 
   constructor(readonly db: Database.Database) {
     this.s = {
@@ -68,6 +75,7 @@ export class ViewRecords {
       updateDeliveryStatus: db.prepare<[string, string, string]>("UPDATE deliveries SET status = ?, doc = ? WHERE id = ?"),
       deleteDelivery: db.prepare<[string]>("DELETE FROM deliveries WHERE id = ?"),
       insertEvent: db.prepare<[number, number, number | null, string | null, Uint8Array]>("INSERT INTO events (seq, t, kind, id, data) VALUES (?, ?, ?, ?, ?)"),
+      insertEvents: db.prepare<unknown[]>(`INSERT INTO events (seq, t, kind, id, data) VALUES ${Array(EVENTS_PER_INSERT).fill("(?, ?, ?, ?, ?)").join(", ")}`),
       eventData: db.prepare<[number], { data: Buffer }>("SELECT data FROM events WHERE seq = ?"),
     };
   }
@@ -102,13 +110,32 @@ export class ViewRecords {
     else this.s.deleteDelivery.run(id);
   }
 
-  /** Keeps an event as it came (`data`), with the record it changed (null: none). */
+  /** Keeps an event as it came (`data`), with the record it changed (null: none); stored by `flushEvents`. */
   addEvent(seq: number, timeMs: number, changed: { kind: RecordKind; id: string } | null, data: Uint8Array): void {
-    this.s.insertEvent.run(seq, timeMs, changed?.kind ?? null, changed?.id ?? null, data);
+    this.events.push(seq, timeMs, changed?.kind ?? null, changed?.id ?? null, data);
+    if (this.events.length === EVENTS_PER_INSERT * EVENT_COLUMNS) this.flushEvents();
+  }
+
+  /** Stores the events added since the last call. */
+  flushEvents(): void {
+    if (this.events.length === EVENTS_PER_INSERT * EVENT_COLUMNS) this.s.insertEvents.run(this.events);
+    else {
+      const e = this.events;
+      for (let i = 0; i < e.length; i += EVENT_COLUMNS) {
+        this.s.insertEvent.run(e[i] as number, e[i + 1] as number, e[i + 2] as number | null, e[i + 3] as string | null, e[i + 4] as Uint8Array);
+      }
+    }
+    this.events.length = 0;
+  }
+
+  /** Forgets the events not stored yet (their transaction is rolled back). */
+  discardEvents(): void {
+    this.events.length = 0;
   }
 
   /** A kept event's bytes, or undefined. */
   eventData(seq: number): Buffer | undefined {
+    this.flushEvents();
     return this.s.eventData.get(seq)?.data;
   }
 }

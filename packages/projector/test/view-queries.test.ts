@@ -237,6 +237,12 @@ test("view - a rollback drops what was applied since the last commit", () => {
   assert.equal(listBuilds(state, { filters: {}, cursor: null, limit: 10 }).builds.map((b) => b.id), [buildIdOf(1)]);
   state.apply(queuedOf(2, 20, 2), 2);
   assert.is(state.commit(), 2);
+  // Nothing read in between: the event applied before the rollback was never stored, and is not later.
+  state.apply(queuedOf(3, 30, 3), 3);
+  state.rollback();
+  state.apply(queuedOf(3, 31, 3), 3);
+  assert.is(state.commit(), 3);
+  assert.is(state.sequenceAt(t(30.5).getTime()), 2, "the event kept is the one applied after the rollback");
 });
 
 test("cursor - encodes a key and reads it back; anything else is refused", () => {
