@@ -261,7 +261,7 @@ async function main(): Promise<void> {
       handled: { events: caught.last.events.handled, logs: caught.last.logs.handled },
       timedOut: caught.timedOut,
       cpu: replayCpu,
-      rss: { peakKb: Math.max(...samples.map((s) => s.rssKb)), hwmKb: settled?.hwmKb ?? NaN, settledKb: settled?.rssKb ?? NaN },
+      rss: { peakKb: Math.max(...samples.map((s) => s.rssKb)), peakAnonKb: Math.max(...samples.map((s) => s.anonKb)), hwmKb: settled?.hwmKb ?? NaN, settledKb: settled?.rssKb ?? NaN },
       stopMs: NaN,
     };
     let t = performance.now();

@@ -35,7 +35,7 @@ export type ProjectorBench = {
     handled: { events: number; logs: number };
     timedOut: boolean;
     cpu: { projectorMs: number | null; natsMs: number | null };
-    rss: { peakKb: number; hwmKb: number; settledKb: number };
+    rss: { peakKb: number; peakAnonKb: number; hwmKb: number; settledKb: number };
     /** SIGTERM to exit after the replay (final save included). */
     stopMs: number;
   };
@@ -190,6 +190,7 @@ export function printProjectorReport(r: ProjectorBench): void {
     table([
       ["memory and disk", "value"],
       ["projector VmRSS peak during the replay (sampled)", `${mbKb(r.replay.rss.peakKb)} MB`],
+      ["  its own memory (RssAnon) at its peak; the rest is mapped file pages", `${mbKb(r.replay.rss.peakAnonKb)} MB`],
       ["VmHWM at the end of the replay", `${mbKb(r.replay.rss.hwmKb)} MB`],
       [`VmRSS settled (${r.options.settleMs} ms after the replay)`, `${mbKb(r.replay.rss.settledKb)} MB`],
       ["after a restart: VmRSS ready / after the queries / VmHWM", `${mbKb(r.restartRss.readyKb)} / ${mbKb(r.restartRss.afterQueriesKb)} / ${mbKb(r.restartRss.hwmKb)} MB`],
@@ -236,6 +237,7 @@ export function printProjectorReport(r: ProjectorBench): void {
     queries: r.queries.map((q) => ({ label: q.label, path: q.path, supported: q.supported, requests: q.requests, p50Ms: round(q.p50Ms, 2), p99Ms: round(q.p99Ms, 2), maxMs: round(q.maxMs, 2), slow: q.slow })),
     worstFilterP99Ms: round(worstP99, 2),
     rssPeakMb: round(r.replay.rss.peakKb / 1024),
+    rssPeakAnonMb: round(r.replay.rss.peakAnonKb / 1024),
     rssHwmMb: round(r.replay.rss.hwmKb / 1024),
     rssSettledMb: round(r.replay.rss.settledKb / 1024),
     rssAfterRestartMb: round(r.restartRss.readyKb / 1024),

@@ -1,10 +1,14 @@
 /** Samples processes' resident memory from /proc (Linux), as `ps` would see it. */
 import { readFileSync } from "node:fs";
 
-export type MemorySample = { at: number; rssKb: number; hwmKb: number };
+/**
+ * `anonKb` (RssAnon) is the process's own memory; the rest of VmRSS is mostly file pages it maps
+ * (e.g. a database file read through a mapping: page cache the kernel can drop, not allocations).
+ */
+export type MemorySample = { at: number; rssKb: number; hwmKb: number; anonKb: number };
 
-/** VmRSS and VmHWM (peak RSS since start) of a pid, in kB; null once it is gone. */
-export function readMemory(pid: number): { rssKb: number; hwmKb: number } | null {
+/** VmRSS, VmHWM (peak RSS since start) and RssAnon of a pid, in kB; null once it is gone. */
+export function readMemory(pid: number): { rssKb: number; hwmKb: number; anonKb: number } | null {
   let status: string;
   try {
     status = readFileSync(`/proc/${pid}/status`, "utf8");
@@ -12,7 +16,7 @@ export function readMemory(pid: number): { rssKb: number; hwmKb: number } | null
     return null;
   }
   const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
-  return { rssKb: kb("VmRSS"), hwmKb: kb("VmHWM") };
+  return { rssKb: kb("VmRSS"), hwmKb: kb("VmHWM"), anonKb: kb("RssAnon") };
 }
 
 export type Sampler = {
