@@ -37,6 +37,13 @@ type Known<V> = { view: V | undefined; stored: V | undefined };
 /** Records kept parsed between commits, at most: a replay touches each build a few times, close together. */
 const KNOWN_MAX = 20_000;
 
+export type OpenOptions = {
+  /** A new file for a one-off load (a replay): see `openViewDb`; ended by `finishBulkLoad`. */
+  bulk?: boolean;
+  /** Records kept parsed between commits (default 20,000); more are forgotten at a commit and read again from their rows. */
+  knownMax?: number;
+};
+
 /**
  * The read model with its checkpoint: the last stream sequence folded in. Both live in one SQLite
  * file (view-db.ts) and only move together. `apply` folds an event into the records it keeps in
@@ -58,19 +65,14 @@ export class ProjectionState implements ReadModelAccessor {
   private firstAfterTime: Database.Statement<[number], { seq: number | null }> | undefined;
   /** evolve's view of the model: the records in memory, else their rows. */
   private readonly model: ReadonlyModel;
-  /**
-   * While a new file is bulk-loaded, the ids of the records written to it: any other record has
-   * no row yet, so it is not looked up (most of a replay's records are new when first met).
-   */
-  private written: { builds: Set<string>; deliveries: Set<string> } | null;
 
   private constructor(
     private readonly db: Database.Database,
     readonly streamCreated: string | null,
     bulk: boolean,
+    private readonly knownMax: number,
   ) {
-    this.written = bulk ? { builds: new Set(), deliveries: new Set() } : null;
-    this.records = new ViewRecords(db);
+    this.records = new ViewRecords(db, { bulk });
     this.queries = new ViewQueries(db);
     this.s = {
       changedAfter: db.prepare<[number], { kind: RecordKind; id: string }>("SELECT DISTINCT kind, id FROM events WHERE seq > ? AND kind IS NOT NULL"),
@@ -78,8 +80,8 @@ export class ProjectionState implements ReadModelAccessor {
     this.applied = Number(readMeta(db, MetaKey.checkpoint) ?? 0);
     this.committed = this.applied;
     this.model = {
-      builds: { get: (id) => this.known(this.builds, id, () => (this.written?.builds.has(id) === false ? undefined : this.records.getBuild(id))).view },
-      deliveries: { get: (id) => this.known(this.deliveries, id, () => (this.written?.deliveries.has(id) === false ? undefined : this.records.getDelivery(id))).view },
+      builds: { get: (id) => this.known(this.builds, id, () => this.records.getBuild(id)).view },
+      deliveries: { get: (id) => this.known(this.deliveries, id, () => this.records.getDelivery(id)).view },
     };
   }
 
@@ -87,15 +89,16 @@ export class ProjectionState implements ReadModelAccessor {
    * Opens the view saved at `path`, or a new one counting in the stream created at
    * `streamCreated`. Throws `ViewFormatError` for a file of another layout version.
    */
-  static open(path: string, streamCreated: string | null, options: { bulk?: boolean } = {}): ProjectionState {
+  static open(path: string, streamCreated: string | null, options: OpenOptions = {}): ProjectionState {
     const db = openViewDb(path, options);
+    const knownMax = options.knownMax ?? KNOWN_MAX;
     if (db === null) throw new ViewFormatError(`${path} is a view of another version`);
     const saved = readMeta(db, MetaKey.streamCreated);
     if (saved === undefined) {
       writeMeta(db, MetaKey.streamCreated, streamCreated ?? "");
-      return new ProjectionState(db, streamCreated, options.bulk === true);
+      return new ProjectionState(db, streamCreated, options.bulk === true, knownMax);
     }
-    return new ProjectionState(db, saved === "" ? null : saved, false);
+    return new ProjectionState(db, saved === "" ? null : saved, false, knownMax);
   }
 
   /** A view in memory (tests, inspection). */
@@ -144,8 +147,9 @@ export class ProjectionState implements ReadModelAccessor {
     this.writeChanged();
     writeMeta(this.db, MetaKey.checkpoint, String(this.applied));
     this.db.exec("COMMIT");
+    this.records.committed();
     this.committed = this.applied;
-    if (this.builds.size + this.deliveries.size > KNOWN_MAX) {
+    if (this.builds.size + this.deliveries.size > this.knownMax) {
       this.builds.clear();
       this.deliveries.clear();
     }
@@ -156,7 +160,7 @@ export class ProjectionState implements ReadModelAccessor {
 
   /** Drops what was applied since the last commit (after a failed commit): back to the checkpoint on disk. */
   rollback(): void {
-    this.records.discardEvents();
+    this.records.rolledBack();
     if (this.db.inTransaction) this.db.exec("ROLLBACK");
     this.builds.clear();
     this.deliveries.clear();
@@ -195,8 +199,8 @@ export class ProjectionState implements ReadModelAccessor {
   /** Ends a bulk load (`open` with `bulk`): indexes, statistics, durable commits from here on. */
   finishBulkLoad(): void {
     this.commit();
-    this.written = null;
     finishBulkLoad(this.db);
+    this.records.endBulk();
   }
 
   /** Closes the file, dropping what was not committed. A second call does nothing. */
@@ -231,13 +235,11 @@ export class ProjectionState implements ReadModelAccessor {
     for (const entry of this.builds.values()) {
       if (entry.view === entry.stored || entry.view === undefined) continue;
       this.records.writeBuild(entry.view, entry.stored);
-      this.written?.builds.add(entry.view.id);
       entry.stored = entry.view;
     }
     for (const entry of this.deliveries.values()) {
       if (entry.view === entry.stored || entry.view === undefined) continue;
       this.records.writeDelivery(entry.view, entry.stored);
-      this.written?.deliveries.add(entry.view.deliveryId);
       entry.stored = entry.view;
     }
     this.dirty = false;

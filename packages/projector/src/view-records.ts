@@ -50,6 +50,24 @@ function deliveryKeysChanged(a: DeliveryView, b: DeliveryView): boolean {
 const EVENTS_PER_INSERT = 64;
 const EVENT_COLUMNS = 5;
 
+/** How rows are found: by `id`, or by `rowid` while a new file is bulk-loaded (its id indexes come at the end). */
+type RowKey = "id" | "rowid";
+
+/** The statements that find a record's row, through `key`. Updates take the row's key as `@key` (last when positional). */
+function rowStatements(db: Database.Database, key: RowKey) {
+  return {
+    build: db.prepare<[string | number], { doc: string }>(`SELECT doc FROM builds WHERE ${key} = ?`),
+    delivery: db.prepare<[string | number], { doc: string }>(`SELECT doc FROM deliveries WHERE ${key} = ?`),
+    updateBuild: db.prepare<BuildRow & { key: string | number }>(
+      `UPDATE builds SET t = @t, status = @status, repo = @repo, branch = @branch, sha = @sha, delivery = @delivery, image = @image, dockerfile = @dockerfile, digest = @digest, doc = @doc, summary = @summary WHERE ${key} = @key`,
+    ),
+    // Only the columns that change as a build runs: SQLite then leaves the other indexes alone.
+    updateBuildStatus: db.prepare<[string, string, string, string | number]>(`UPDATE builds SET status = ?, doc = ?, summary = ? WHERE ${key} = ?`),
+    updateDelivery: db.prepare<DeliveryRow & { key: string | number }>(`UPDATE deliveries SET t = @t, status = @status, repo = @repo, doc = @doc WHERE ${key} = @key`),
+    updateDeliveryStatus: db.prepare<[string, string, string | number]>(`UPDATE deliveries SET status = ?, doc = ? WHERE ${key} = ?`),
+  };
+}
+
 /**
  * Reads and writes build and delivery rows, and the events table (events are gathered and
  * stored several per statement, before any read of the table). A write says which version
@@ -58,21 +76,27 @@ const EVENT_COLUMNS = 5;
  */
 export class ViewRecords {
   private readonly s;
+  private rows;
   /** Events added and not stored yet, their columns one after the other. */
   private readonly events: unknown[] = [];
+  /**
+   * While a new file is bulk-loaded: the rowid of every record written to it. A record not here
+   * has no row, so it is not looked up (most of a replay's records are new when first met).
+   */
+  private rowids: { builds: Map<string, number>; deliveries: Map<string, number> } | null;
+  /** The rowids taken since the last commit: a rollback gives them back (SQLite reuses them). */
+  private readonly uncommitted: { map: Map<string, number>; id: string }[] = [];
 
-  constructor(readonly db: Database.Database) {
+  constructor(
+    readonly db: Database.Database,
+    options: { bulk?: boolean } = {},
+  ) {
+    this.rowids = options.bulk ? { builds: new Map(), deliveries: new Map() } : null;
+    this.rows = rowStatements(db, this.rowids ? "rowid" : "id");
     this.s = {
-      build: db.prepare<[string], { doc: string }>("SELECT doc FROM builds WHERE id = ?"),
-      delivery: db.prepare<[string], { doc: string }>("SELECT doc FROM deliveries WHERE id = ?"),
       insertBuild: db.prepare<BuildRow>("INSERT INTO builds (id, t, status, repo, branch, sha, delivery, image, dockerfile, digest, doc, summary) VALUES (@id, @t, @status, @repo, @branch, @sha, @delivery, @image, @dockerfile, @digest, @doc, @summary)"),
-      updateBuild: db.prepare<BuildRow>("UPDATE builds SET t = @t, status = @status, repo = @repo, branch = @branch, sha = @sha, delivery = @delivery, image = @image, dockerfile = @dockerfile, digest = @digest, doc = @doc, summary = @summary WHERE id = @id"),
-      // Only the columns that change as a build runs: SQLite then leaves the other indexes alone.
-      updateBuildStatus: db.prepare<[string, string, string, string]>("UPDATE builds SET status = ?, doc = ?, summary = ? WHERE id = ?"),
       deleteBuild: db.prepare<[string]>("DELETE FROM builds WHERE id = ?"),
       insertDelivery: db.prepare<DeliveryRow>("INSERT INTO deliveries (id, t, status, repo, doc) VALUES (@id, @t, @status, @repo, @doc)"),
-      updateDelivery: db.prepare<DeliveryRow>("UPDATE deliveries SET t = @t, status = @status, repo = @repo, doc = @doc WHERE id = @id"),
-      updateDeliveryStatus: db.prepare<[string, string, string]>("UPDATE deliveries SET status = ?, doc = ? WHERE id = ?"),
       deleteDelivery: db.prepare<[string]>("DELETE FROM deliveries WHERE id = ?"),
       insertEvent: db.prepare<[number, number, number | null, string | null, Uint8Array]>("INSERT INTO events (seq, t, kind, id, data) VALUES (?, ?, ?, ?, ?)"),
       insertEvents: db.prepare<unknown[]>(`INSERT INTO events (seq, t, kind, id, data) VALUES ${Array(EVENTS_PER_INSERT).fill("(?, ?, ?, ?, ?)").join(", ")}`),
@@ -80,29 +104,61 @@ export class ViewRecords {
     };
   }
 
+  /** Ends a bulk load: the id indexes exist now (`finishBulkLoad`), rows are found by id again. */
+  endBulk(): void {
+    if (this.rowids === null) return;
+    this.rowids = null;
+    this.rows = rowStatements(this.db, "id");
+  }
+
   getBuild(id: string): BuildView | undefined {
-    const row = this.s.build.get(id);
+    const key = this.rowids ? this.rowids.builds.get(id) : id;
+    const row = key === undefined ? undefined : this.rows.build.get(key);
     return row === undefined ? undefined : (JSON.parse(row.doc) as BuildView);
   }
 
   getDelivery(id: string): DeliveryView | undefined {
-    const row = this.s.delivery.get(id);
+    const key = this.rowids ? this.rowids.deliveries.get(id) : id;
+    const row = key === undefined ? undefined : this.rows.delivery.get(key);
     return row === undefined ? undefined : (JSON.parse(row.doc) as DeliveryView);
   }
 
   /** Writes `next` over the row that holds `stored` (undefined: there is none). */
   writeBuild(next: BuildView, stored: BuildView | undefined): void {
     const row = buildRow(next);
-    if (stored === undefined) this.s.insertBuild.run(row);
-    else if (buildKeysChanged(next, stored)) this.s.updateBuild.run(row);
-    else this.s.updateBuildStatus.run(row.status, row.doc, row.summary, row.id);
+    if (stored === undefined) {
+      const { lastInsertRowid } = this.s.insertBuild.run(row);
+      if (this.rowids) this.tookRowid(this.rowids.builds, row.id, lastInsertRowid);
+      return;
+    }
+    const key = this.rowKey(this.rowids?.builds, row.id);
+    if (buildKeysChanged(next, stored)) this.rows.updateBuild.run({ ...row, key });
+    else this.rows.updateBuildStatus.run(row.status, row.doc, row.summary, key);
   }
 
   writeDelivery(next: DeliveryView, stored: DeliveryView | undefined): void {
     const row = deliveryRow(next, JSON.stringify(next));
-    if (stored === undefined) this.s.insertDelivery.run(row);
-    else if (deliveryKeysChanged(next, stored)) this.s.updateDelivery.run(row);
-    else this.s.updateDeliveryStatus.run(row.status, row.doc, row.id);
+    if (stored === undefined) {
+      const { lastInsertRowid } = this.s.insertDelivery.run(row);
+      if (this.rowids) this.tookRowid(this.rowids.deliveries, row.id, lastInsertRowid);
+      return;
+    }
+    const key = this.rowKey(this.rowids?.deliveries, row.id);
+    if (deliveryKeysChanged(next, stored)) this.rows.updateDelivery.run({ ...row, key });
+    else this.rows.updateDeliveryStatus.run(row.status, row.doc, key);
+  }
+
+  private tookRowid(map: Map<string, number>, id: string, rowid: number | bigint): void {
+    map.set(id, Number(rowid));
+    this.uncommitted.push({ map, id });
+  }
+
+  /** The key of a record's row: its id, or while bulk-loading its rowid (it was written: it has one). */
+  private rowKey(rowids: Map<string, number> | undefined, id: string): string | number {
+    if (rowids === undefined) return id;
+    const rowid = rowids.get(id);
+    if (rowid === undefined) throw new Error(`record ${id} has no row to update`);
+    return rowid;
   }
 
   deleteRecord(kind: RecordKind, id: string): void {
@@ -128,9 +184,16 @@ export class ViewRecords {
     this.events.length = 0;
   }
 
-  /** Forgets the events not stored yet (their transaction is rolled back). */
-  discardEvents(): void {
+  /** The open transaction was committed. */
+  committed(): void {
+    this.uncommitted.length = 0;
+  }
+
+  /** The open transaction was rolled back: forgets the events not stored yet and the rows it made. */
+  rolledBack(): void {
     this.events.length = 0;
+    for (const { map, id } of this.uncommitted) map.delete(id);
+    this.uncommitted.length = 0;
   }
 
   /** A kept event's bytes, or undefined. */
