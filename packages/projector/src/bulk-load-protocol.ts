@@ -6,8 +6,6 @@
 /** A batch of stream messages, packed for a transfer: parallel arrays, their bytes back to back. */
 export type PackedMessages = {
   seqs: Float64Array;
-  /** 1: the bytes passed `decodeEvent` on the reading side; 0: no valid event (only the position moves). */
-  valid: Uint8Array;
   data: Uint8Array;
   /** End offset of each message's bytes in `data`. */
   ends: Uint32Array;

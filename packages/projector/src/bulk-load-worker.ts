@@ -1,18 +1,17 @@
 import { parentPort, workerData } from "node:worker_threads";
-import type { Event } from "@slipway/events";
+import { decodeEvent, type Event } from "@slipway/events";
 import type { LoadReply, LoadRequest, LoadWorkerData, PackedMessages } from "./bulk-load-protocol.js";
 import { ProjectionState } from "./projection-state.js";
 
 /**
- * The writer of a view being rebuilt (bulk-loader.ts): a thread of its own that folds the
- * messages the main thread read and checked into a new view file, so reading and decoding run
- * beside folding and SQLite's writes. After a failure every later request is answered with it.
+ * The writer of a view being rebuilt (bulk-loader.ts): a thread of its own that decodes the
+ * messages the main thread read and folds them into a new view file, so reading the stream runs
+ * beside decoding, folding and SQLite's writes. After a failure every later request is answered with it.
  */
 
 const { path, streamCreated } = workerData as LoadWorkerData;
 const port = parentPort!;
 const state = ProjectionState.open(path, streamCreated, { bulk: true });
-const text = new TextDecoder();
 let failure: string | null = null;
 
 function fold(m: PackedMessages): void {
@@ -20,10 +19,17 @@ function fold(m: PackedMessages): void {
   for (let i = 0; i < m.seqs.length; i++) {
     const end = m.ends[i]!;
     const data = m.data.subarray(start, end);
-    // The same bytes `decodeEvent` accepted on the reading side: parsing them again gives that event.
-    const event = m.valid[i] === 1 ? (JSON.parse(text.decode(data)) as Event) : null;
-    state.apply(event, m.seqs[i]!, data);
+    state.apply(decodeOrNull(data), m.seqs[i]!, data);
     start = end;
+  }
+}
+
+/** The message's event, or null when it is none (it then only moves the position, as in the live projection). */
+function decodeOrNull(data: Uint8Array): Event | null {
+  try {
+    return decodeEvent(data);
+  } catch {
+    return null;
   }
 }
 

@@ -36,7 +36,7 @@ test("bulk loader - the view rebuilt on two threads equals the one folded in pla
   const loader = new BulkViewLoader(path, "2026-01-01T00:00:00Z");
   for (const [i, m] of stream.entries()) {
     inPlace.apply(m.event, m.seq, m.data);
-    await loader.apply(m.event, m.seq, m.data);
+    await loader.apply(m.seq, m.data);
     if (i === 4321) await loader.commit();
   }
   inPlace.commit();
@@ -72,22 +72,22 @@ test("bulk loader - a writer that cannot start fails the rebuild with its reason
   const stream = messages(messyHistory(3, 400));
   let failure: Error | null = null;
   try {
-    for (const m of stream) await loader.apply(m.event, m.seq, m.data);
+    for (const m of stream) await loader.apply(m.seq, m.data);
     await loader.finish();
   } catch (err) {
     failure = err as Error;
   }
   assert.ok(failure !== null, "the rebuild failed");
   assert.match(failure!.message, /exists: a bulk load needs a new file/);
-  assert.throws(() => loader.apply(null, 10_000_000, new Uint8Array()), /exists/, "later messages are refused with the same reason");
+  assert.throws(() => loader.apply(10_000_000, new Uint8Array()), /exists/, "later messages are refused with the same reason");
   await loader.close();
 });
 
 test("bulk loader - messages must come in rising sequence", async () => {
   const loader = new BulkViewLoader(join(dir, "order.sqlite"), null);
   try {
-    loader.apply(null, 5, new Uint8Array());
-    assert.throws(() => loader.apply(null, 5, new Uint8Array()), /sequence 5 is not after the checkpoint 5/);
+    loader.apply(5, new Uint8Array());
+    assert.throws(() => loader.apply(5, new Uint8Array()), /sequence 5 is not after the checkpoint 5/);
   } finally {
     await loader.close();
   }
