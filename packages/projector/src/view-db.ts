@@ -2,12 +2,21 @@ import Database from "better-sqlite3";
 
 /**
  * The read model's home: one SQLite file (WAL, every commit synced). Builds and deliveries are
- * rows: the record as JSON (`doc`; a build's list form, without its events, in `summary`) plus
- * the columns the API filters and orders on, each with an index, so a query reads one page and
- * never the whole model, and a page is the rows' JSON joined, never parsed. `events` keeps every event folded
+ * rows: the record as JSON (a delivery's `doc`; a build's list form in `summary` and its event
+ * list in `events`, joined by `buildDoc`) plus the columns the API filters and orders on, each
+ * with an index, so a query reads one page and never the whole model, and a page is the rows'
+ * JSON joined, never parsed. The `events` table keeps every event folded
  * in, as it came from the stream, with the record it changed (`kind`, `id`) and its time: the
  * records an "as of" answer must take back, and the events to fold them again up to that point.
  */
+
+/**
+ * A build's record as JSON, from its row's `summary` (the record without its events, a JSON
+ * object) and `events` (their JSON list). Kept apart, a build's JSON is stored once, not twice.
+ */
+export function buildDoc(summary: string, events: string): string {
+  return `${summary.slice(0, -1)},"events":${events}}`;
+}
 
 /** Version of the file's layout (`PRAGMA user_version`); another version is rebuilt from the stream. */
 export const VIEW_SCHEMA = 2;
@@ -19,8 +28,8 @@ CREATE TABLE builds (
   t INTEGER NOT NULL,
   status TEXT NOT NULL,
   repo TEXT, branch TEXT, sha TEXT, delivery TEXT, image TEXT, dockerfile TEXT, digest TEXT,
-  doc TEXT NOT NULL,
-  summary TEXT NOT NULL
+  summary TEXT NOT NULL,
+  events TEXT NOT NULL
 );
 CREATE TABLE deliveries (
   id TEXT NOT NULL,

@@ -3,6 +3,7 @@ import { encodeCursor } from "./cursor.js";
 import type { ListQuery } from "./list-query.js";
 import type { BuildSummary, BuildView, DeliveryView } from "./read-model.js";
 import type { RecordKey } from "./record-key.js";
+import { buildDoc } from "./view-db.js";
 
 /** What `GET /builds` filters on; the names are the query parameters, the values their columns. */
 export const BuildFilter = { repo: "repo", status: "status", branch: "branch", sha: "sha", delivery: "delivery", image: "image" } as const;
@@ -67,7 +68,7 @@ export type LastBuild = Pick<BuildView, "id" | "status" | "sha" | "branch" | "bu
 /** `GET /repos`: per repo, per Dockerfile, its newest build (by `queuedAt`). */
 export type RepoView = { repo: string; repoName: string; dockerfiles: { dockerfile: string; lastBuild: LastBuild }[] };
 
-function lastBuildOf(b: BuildView): LastBuild {
+function lastBuildOf(b: BuildSummary): LastBuild {
   const { id, status, sha, branch, buildNumber, image, queuedAt, startedAt, finishedAt, durationMs } = b;
   return { id, status, sha, branch, buildNumber, image, queuedAt, startedAt, finishedAt, durationMs };
 }
@@ -87,8 +88,8 @@ export class ViewQueries {
       firstGroup: db.prepare<[], { repo: string; dockerfile: string }>("SELECT repo, dockerfile FROM builds WHERE repo IS NOT NULL AND dockerfile IS NOT NULL ORDER BY repo, dockerfile LIMIT 1"),
       nextGroup: db.prepare<[string, string], { repo: string; dockerfile: string }>("SELECT repo, dockerfile FROM builds WHERE (repo, dockerfile) > (?, ?) AND dockerfile IS NOT NULL ORDER BY repo, dockerfile LIMIT 1"),
       firstGroupOf: db.prepare<[string], { repo: string; dockerfile: string }>("SELECT repo, dockerfile FROM builds WHERE repo = ? AND dockerfile IS NOT NULL ORDER BY dockerfile LIMIT 1"),
-      head: db.prepare<[string, string], { doc: string }>("SELECT doc FROM builds WHERE repo = ? AND dockerfile = ? ORDER BY t DESC, id DESC LIMIT 1"),
-      byDigest: db.prepare<[string, string], { doc: string }>("SELECT doc FROM builds WHERE digest = ? AND image = ? ORDER BY t DESC, id DESC"),
+      head: db.prepare<[string, string], { summary: string }>("SELECT summary FROM builds WHERE repo = ? AND dockerfile = ? ORDER BY t DESC, id DESC LIMIT 1"),
+      byDigest: db.prepare<[string, string], { summary: string; events: string }>("SELECT summary, events FROM builds WHERE digest = ? AND image = ? ORDER BY t DESC, id DESC"),
       count: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM builds"),
     };
   }
@@ -123,7 +124,7 @@ export class ViewQueries {
     while (group !== undefined && (q.repo === null || group.repo === q.repo)) {
       const head = this.s.head.get(group.repo, group.dockerfile);
       if (head !== undefined) {
-        const build = JSON.parse(head.doc) as BuildView;
+        const build = JSON.parse(head.summary) as BuildSummary;
         let repo = repos[repos.length - 1];
         if (repo?.repo !== build.repo) {
           repo = { repo: build.repo, repoName: build.repoName, dockerfiles: [] };
@@ -138,7 +139,7 @@ export class ViewQueries {
 
   /** Builds that pushed `digest` as `image`, newest first (usually one). */
   buildsByDigest(image: string, digest: string): BuildView[] {
-    return this.s.byDigest.all(digest, image).map((r) => JSON.parse(r.doc) as BuildView);
+    return this.s.byDigest.all(digest, image).map((r) => JSON.parse(buildDoc(r.summary, r.events)) as BuildView);
   }
 
   countBuilds(): number {

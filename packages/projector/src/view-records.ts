@@ -2,20 +2,18 @@ import type Database from "better-sqlite3";
 import { recordKey } from "./record-key.js";
 import type { BuildView, DeliveryView } from "./read-model.js";
 import { toSummary } from "./view-queries.js";
-import { RecordKind } from "./view-db.js";
+import { buildDoc, RecordKind } from "./view-db.js";
 
 /** A record's row: its JSON and the columns the indexes read. */
-type BuildRow = { id: string; t: number; status: string; repo: string | null; branch: string | null; sha: string | null; delivery: string | null; image: string | null; dockerfile: string | null; digest: string | null; doc: string; summary: string };
+type BuildRow = { id: string; t: number; status: string; repo: string | null; branch: string | null; sha: string | null; delivery: string | null; image: string | null; dockerfile: string | null; digest: string | null; summary: string; events: string };
 type DeliveryRow = { id: string; t: number; status: string; repo: string | null; doc: string };
 
 // Empty strings are "not known yet" (a build seen before its BuildQueued): stored as NULL, never
 // matched by a filter (an empty filter value is refused).
 const known = (value: string | null): string | null => (value === "" || value === null ? null : value);
 
-/** A build's row; its JSON is made once: the summary, then the record as the summary plus its events. */
+/** A build's row: its summary's JSON and its events' (the record is the two joined: `buildDoc`). */
 function buildRow(b: BuildView): BuildRow {
-  const summary = JSON.stringify(toSummary(b));
-  const doc = `${summary.slice(0, -1)},"events":${JSON.stringify(b.events)}}`;
   return {
     id: b.id,
     t: recordKey(b.queuedAt, b.id).t,
@@ -27,8 +25,8 @@ function buildRow(b: BuildView): BuildRow {
     image: known(b.image),
     dockerfile: known(b.dockerfile),
     digest: known(b.digest),
-    doc,
-    summary,
+    summary: JSON.stringify(toSummary(b)),
+    events: JSON.stringify(b.events),
   };
 }
 
@@ -56,13 +54,13 @@ type RowKey = "id" | "rowid";
 /** The statements that find a record's row, through `key`. Updates take the row's key as `@key` (last when positional). */
 function rowStatements(db: Database.Database, key: RowKey) {
   return {
-    build: db.prepare<[string | number], { doc: string }>(`SELECT doc FROM builds WHERE ${key} = ?`),
+    build: db.prepare<[string | number], { summary: string; events: string }>(`SELECT summary, events FROM builds WHERE ${key} = ?`),
     delivery: db.prepare<[string | number], { doc: string }>(`SELECT doc FROM deliveries WHERE ${key} = ?`),
     updateBuild: db.prepare<BuildRow & { key: string | number }>(
-      `UPDATE builds SET t = @t, status = @status, repo = @repo, branch = @branch, sha = @sha, delivery = @delivery, image = @image, dockerfile = @dockerfile, digest = @digest, doc = @doc, summary = @summary WHERE ${key} = @key`,
+      `UPDATE builds SET t = @t, status = @status, repo = @repo, branch = @branch, sha = @sha, delivery = @delivery, image = @image, dockerfile = @dockerfile, digest = @digest, summary = @summary, events = @events WHERE ${key} = @key`,
     ),
     // Only the columns that change as a build runs: SQLite then leaves the other indexes alone.
-    updateBuildStatus: db.prepare<[string, string, string, string | number]>(`UPDATE builds SET status = ?, doc = ?, summary = ? WHERE ${key} = ?`),
+    updateBuildStatus: db.prepare<[string, string, string, string | number]>(`UPDATE builds SET status = ?, summary = ?, events = ? WHERE ${key} = ?`),
     updateDelivery: db.prepare<DeliveryRow & { key: string | number }>(`UPDATE deliveries SET t = @t, status = @status, repo = @repo, doc = @doc WHERE ${key} = @key`),
     updateDeliveryStatus: db.prepare<[string, string, string | number]>(`UPDATE deliveries SET status = ?, doc = ? WHERE ${key} = ?`),
   };
@@ -94,7 +92,7 @@ export class ViewRecords {
     this.rowids = options.bulk ? { builds: new Map(), deliveries: new Map() } : null;
     this.rows = rowStatements(db, this.rowids ? "rowid" : "id");
     this.s = {
-      insertBuild: db.prepare<BuildRow>("INSERT INTO builds (id, t, status, repo, branch, sha, delivery, image, dockerfile, digest, doc, summary) VALUES (@id, @t, @status, @repo, @branch, @sha, @delivery, @image, @dockerfile, @digest, @doc, @summary)"),
+      insertBuild: db.prepare<BuildRow>("INSERT INTO builds (id, t, status, repo, branch, sha, delivery, image, dockerfile, digest, summary, events) VALUES (@id, @t, @status, @repo, @branch, @sha, @delivery, @image, @dockerfile, @digest, @summary, @events)"),
       deleteBuild: db.prepare<[string]>("DELETE FROM builds WHERE id = ?"),
       insertDelivery: db.prepare<DeliveryRow>("INSERT INTO deliveries (id, t, status, repo, doc) VALUES (@id, @t, @status, @repo, @doc)"),
       deleteDelivery: db.prepare<[string]>("DELETE FROM deliveries WHERE id = ?"),
@@ -114,7 +112,7 @@ export class ViewRecords {
   getBuild(id: string): BuildView | undefined {
     const key = this.rowids ? this.rowids.builds.get(id) : id;
     const row = key === undefined ? undefined : this.rows.build.get(key);
-    return row === undefined ? undefined : (JSON.parse(row.doc) as BuildView);
+    return row === undefined ? undefined : (JSON.parse(buildDoc(row.summary, row.events)) as BuildView);
   }
 
   getDelivery(id: string): DeliveryView | undefined {
@@ -133,7 +131,7 @@ export class ViewRecords {
     }
     const key = this.rowKey(this.rowids?.builds, row.id);
     if (buildKeysChanged(next, stored)) this.rows.updateBuild.run({ ...row, key });
-    else this.rows.updateBuildStatus.run(row.status, row.doc, row.summary, key);
+    else this.rows.updateBuildStatus.run(row.status, row.summary, row.events, key);
   }
 
   writeDelivery(next: DeliveryView, stored: DeliveryView | undefined): void {
