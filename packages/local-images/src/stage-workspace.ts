@@ -5,7 +5,8 @@ import { repoRoot } from "@slipway/launcher";
 
 /** The launcher, the test kit and these images: nothing a service runs. */
 const LEFT_OUT_PACKAGES = new Set(["launcher", "local-images", "test-kit"]);
-const ROOT_FILES = ["package.json", "pnpm-lock.yaml", "pnpm-workspace.yaml"];
+/** What pnpm installs from: the manifests, the lockfile and the patches it applies to dependencies. */
+const ROOT_FILES = ["package.json", "pnpm-lock.yaml", "pnpm-workspace.yaml", "patches"];
 
 /** Sources, tests and build state stay out: `dist` (and `bin`, `public`) is what runs. */
 function isSourceOnly(entry: string): boolean {
@@ -19,7 +20,7 @@ function isSourceOnly(entry: string): boolean {
  */
 export function stageWorkspace(dest: string, root = repoRoot()): void {
   mkdirSync(dest, { recursive: true });
-  for (const file of ROOT_FILES) cpSync(join(root, file), join(dest, file));
+  for (const file of ROOT_FILES) cpSync(join(root, file), join(dest, file), { recursive: true });
   for (const pkg of readdirSync(join(root, "packages"))) {
     const from = join(root, "packages", pkg);
     if (LEFT_OUT_PACKAGES.has(pkg) || !existsSync(join(from, "package.json"))) continue;
