@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { closeSync, openSync } from "node:fs";
-import { mkdir, open, readdir, rm } from "node:fs/promises";
+import { mkdir, open, readdir, rm, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { processAlive } from "./mirror-leftovers.js";
 import { commandOutcome } from "./tar-sources.js";
@@ -10,24 +10,25 @@ const LEFTOVER = /^archive-(\d+)-[0-9a-f-]+\.tar$/;
 /** How long the reader waits before it looks again for bytes git has not written yet. */
 const POLL_MS = 1;
 
-export type ArchiveFileOptions = {
-  /** Bytes asked for per read. */
-  readBytes: number;
+/** `git archive` of a commit being written to a file, read as it grows. */
+export type ArchiveFile = {
   /**
-   * Hand out the same buffer every time (valid until the next piece is asked for): for a consumer
-   * that copies each piece at once. Otherwise each piece is a buffer of its own.
+   * Reads the next bytes of the tar into `into`, waiting for git until `into` is full or the
+   * tar ended; resolves with how many (fewer than `into.length` only at the end, 0 after it).
+   * Fails with git's error if git failed.
    */
-  reuseBuffer: boolean;
+  fill(into: Buffer): Promise<number>;
+  /** Kills git if it still runs and deletes the file. */
+  close(): Promise<void>;
 };
 
 /**
- * `git archive` of a commit, read from a file in `tmpDir` while git writes it, and deleted after.
+ * Starts `git archive` of a commit into a file in `tmpDir`, to be read while git writes it.
  * A pipe hands Node the tar in 64 KiB pieces, each a new buffer: for a 100 MB context that was
- * 0.23-0.35 s of Node's time and 100 MB of garbage. From the file it comes in `readBytes` reads
- * (into one buffer with `reuseBuffer`), as soon as git has written them. Ends once git exited 0
- * and every byte was read; fails with git's error otherwise. Stopping early kills git.
+ * 0.23-0.35 s of Node's time and 100 MB of garbage. From the file it is read straight into the
+ * caller's buffers (the object writer's chunks), as soon as git has written it.
  */
-export async function* archiveCommitViaFile(mirror: string, sha: string, tmpDir: string, options: ArchiveFileOptions): AsyncGenerator<Buffer> {
+export async function openArchiveFile(mirror: string, sha: string, tmpDir: string): Promise<ArchiveFile> {
   await mkdir(tmpDir, { recursive: true });
   const path = join(tmpDir, `archive-${process.pid}-${randomUUID()}.tar`);
   const fd = openSync(path, "w");
@@ -38,29 +39,59 @@ export async function* archiveCommitViaFile(mirror: string, sha: string, tmpDir:
     closeSync(fd);
   }
   const git = commandOutcome(child, "git archive");
-
-  const file = await open(path, "r");
+  const close = async (file?: FileHandle) => {
+    if (git.now() === "running") child.kill();
+    await file?.close();
+    await rm(path, { force: true });
+  };
+  let file: FileHandle;
   try {
-    let buffer = Buffer.allocUnsafe(options.readBytes);
-    for (let position = 0; ; ) {
-      // What git had done before this read: once it exited, a read that finds nothing is the end.
-      const before = git.now();
-      if (before instanceof Error) throw before;
-      const { bytesRead } = await file.read(buffer, 0, buffer.length, position);
-      if (bytesRead > 0) {
-        position += bytesRead;
-        yield buffer.subarray(0, bytesRead);
-        if (!options.reuseBuffer) buffer = Buffer.allocUnsafe(options.readBytes);
-      } else if (before === "ok") {
-        return;
-      } else {
-        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    file = await open(path, "r");
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  let position = 0;
+  return {
+    async fill(into) {
+      let filled = 0;
+      while (filled < into.length) {
+        // What git had done before this read: once it exited, a read that finds nothing is the end.
+        const before = git.now();
+        if (before instanceof Error) throw before;
+        const { bytesRead } = await file.read(into, filled, into.length - filled, position);
+        if (bytesRead > 0) {
+          position += bytesRead;
+          filled += bytesRead;
+        } else if (before === "ok") {
+          break;
+        } else {
+          await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+        }
       }
+      return filled;
+    },
+    close: () => close(file),
+  };
+}
+
+/**
+ * The same tar as pieces of `readBytes` (the last one shorter), each a buffer of its own: for a
+ * consumer that reads a stream (the ignore-file filter). Stopping early kills git; the file is
+ * deleted either way.
+ */
+export async function* archiveCommitViaFile(mirror: string, sha: string, tmpDir: string, readBytes: number): AsyncGenerator<Buffer> {
+  const archive = await openArchiveFile(mirror, sha, tmpDir);
+  try {
+    for (;;) {
+      const piece = Buffer.allocUnsafe(readBytes);
+      const n = await archive.fill(piece);
+      if (n === 0) return;
+      yield piece.subarray(0, n);
+      if (n < readBytes) return;
     }
   } finally {
-    if (git.now() === "running") child.kill();
-    await file.close();
-    await rm(path, { force: true });
+    await archive.close();
   }
 }
 

@@ -1,6 +1,8 @@
 import type { SimpleGit } from "simple-git";
 import { SyncError, SyncErrorCode } from "./errors.js";
 
+const FULL_SHA = /^[0-9a-f]{40}$/;
+
 export type ResolvedCommit = { sha: string; fromPayload: boolean; defaultBranch: string | null };
 
 async function revParse(git: SimpleGit, rev: string): Promise<string | null> {
@@ -15,15 +17,16 @@ async function revParse(git: SimpleGit, rev: string): Promise<string | null> {
 /**
  * The payload's commit if the mirror has it after the fetch, else the tip of the ref (the seed's
  * curl sends `"id": "test"`). Only hex is ever looked up as a sha: a payload can't smuggle a
- * revision expression into git.
+ * revision expression into git. The mirror's default branch (its HEAD) only if asked: a push
+ * payload names the repository's own.
  */
-export async function resolveCommit(git: SimpleGit, requestedSha: string, ref: string): Promise<ResolvedCommit> {
-  const defaultBranch = await git.raw(["symbolic-ref", "--short", "HEAD"]).then((s) => s.trim() || null, () => null);
+export async function resolveCommit(git: SimpleGit, requestedSha: string, ref: string, askDefaultBranch = true): Promise<ResolvedCommit> {
   // Full shas only: a short hex string could name a branch or tag instead of a commit.
-  if (/^[0-9a-f]{40}$/.test(requestedSha)) {
-    const sha = await revParse(git, requestedSha);
-    if (sha) return { sha, fromPayload: true, defaultBranch };
-  }
+  const [defaultBranch, fromPayload] = await Promise.all([
+    askDefaultBranch ? git.raw(["symbolic-ref", "--short", "HEAD"]).then((s) => s.trim() || null, () => null) : null,
+    FULL_SHA.test(requestedSha) ? revParse(git, requestedSha) : null,
+  ]);
+  if (fromPayload) return { sha: fromPayload, fromPayload: true, defaultBranch };
   if (!/^refs\/(heads|tags)\/[^\0]+$/.test(ref) || ref.includes("..")) {
     throw new SyncError(SyncErrorCode.RefNotFound, `ref ${JSON.stringify(ref)} is not a branch or tag`, false);
   }
@@ -34,4 +37,16 @@ export async function resolveCommit(git: SimpleGit, requestedSha: string, ref: s
 
 export async function listRoot(git: SimpleGit, sha: string): Promise<string> {
   return git.raw(["ls-tree", "-z", sha]);
+}
+
+/**
+ * The commit (as resolveCommit) and its root listing (`git ls-tree -z`). The payload's sha is
+ * listed while it is being resolved: a push names a commit the fetch brought, so one git command
+ * less waits for another. Listed again if it resolved to another commit (a tag, or the ref).
+ */
+export async function resolveCommitTree(git: SimpleGit, requestedSha: string, ref: string, askDefaultBranch: boolean): Promise<{ commit: ResolvedCommit; tree: string }> {
+  const early = FULL_SHA.test(requestedSha) ? listRoot(git, requestedSha).catch(() => null) : Promise.resolve(null);
+  const commit = await resolveCommit(git, requestedSha, ref, askDefaultBranch);
+  const listed = await early;
+  return { commit, tree: commit.sha === requestedSha && listed !== null ? listed : await listRoot(git, commit.sha) };
 }

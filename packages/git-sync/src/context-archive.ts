@@ -5,11 +5,11 @@ import { SyncError, SyncErrorCode } from "./errors.js";
 import { runGit } from "./run-git.js";
 import { withSubmoduleCheckout, type CheckoutOptions } from "./submodule-checkout.js";
 import { archiveDirectory } from "./tar-sources.js";
-import { archiveCommitViaFile } from "./archive-file.js";
+import { archiveCommitViaFile, openArchiveFile } from "./archive-file.js";
 import { filterTar } from "./tar-filter.js";
-import type { ObjectWriter } from "./object-writer.js";
+import { chunkSourceOf, type ChunkSource, type ObjectWriter } from "./object-writer.js";
 
-/** Read size of an archive: one object-store chunk. */
+/** Read size of an archive through the filter, and of what is counted past the size limit. */
 const ARCHIVE_READ_BYTES = 1024 * 1024;
 
 /** A build context in the object store. */
@@ -36,28 +36,36 @@ export async function storeContexts(store: ObjectStore, writer: ObjectWriter, mi
     if (existing && !existing.deleted) sizes.set(plan.object, existing.size);
   }
   const missing = plans.filter((plan) => !sizes.has(plan.object));
-  // `asIs`: a source whose tar goes into a context without an ignore file unchanged.
-  const storeAll = async (open: (asIs: boolean) => AsyncIterable<Buffer>, asIs: boolean) => {
+  // `whole`: the tar as `git archive` writes it, when a context needs no filter (no ignore file).
+  const storeAll = async (tar: () => AsyncIterable<Buffer>, whole: (() => Promise<ContextSource>) | null) => {
     for (const plan of missing) {
-      const whole = asIs && plan.ignoreFile === null;
-      const tar = whole ? open(true) : filterTar(Readable.from(open(false)), plan.keeps);
-      sizes.set(plan.object, await storeOne(writer, plan, tar, options.maxBytes));
+      const source = whole && plan.ignoreFile === null ? await whole() : piecesSource(filterTar(Readable.from(tar()), plan.keeps));
+      sizes.set(plan.object, await storeOne(writer, plan, source, options.maxBytes));
     }
   };
   if (missing.length > 0) {
     const sub = options.submodules;
     // `git archive`'s tar needs no filter without an ignore file: copying it through the filter
-    // cost a 100 MB context ~0.2-0.4 s of CPU. The writer copies each piece at once, so then one
-    // read buffer serves the whole tar. (GNU tar's listing starts with `./`, which the filter
-    // leaves out, so a checkout's tar always goes through it.)
+    // cost a 100 MB context ~0.2-0.4 s of CPU. Then the object writer's chunks are filled from
+    // the archive file directly. (GNU tar's listing starts with `./`, which the filter leaves
+    // out, so a checkout's tar always goes through it.)
     if (sub === null) {
-      await storeAll((asIs) => archiveCommitViaFile(mirror, sha, options.tmpDir, { readBytes: ARCHIVE_READ_BYTES, reuseBuffer: asIs }), true);
+      const whole = () => openArchiveFile(mirror, sha, options.tmpDir);
+      await storeAll(() => archiveCommitViaFile(mirror, sha, options.tmpDir, ARCHIVE_READ_BYTES), whole);
     } else {
       const commitTime = Number((await runGit(["show", "-s", "--format=%ct", sha], { gitDir: mirror, timeoutMs: sub.timeoutMs })).trim());
-      await withSubmoduleCheckout(mirror, sha, sub.cloneUrl, sub.checkoutsDir, sub, (dir) => storeAll(() => archiveDirectory(dir, commitTime), false));
+      await withSubmoduleCheckout(mirror, sha, sub.cloneUrl, sub.checkoutsDir, sub, (dir) => storeAll(() => archiveDirectory(dir, commitTime), null));
     }
   }
   return plans.map((plan) => ({ object: plan.object, bytes: sizes.get(plan.object) ?? 0, dockerfiles: plan.dockerfiles }));
+}
+
+/** A context's tar, read into the writer's chunks; closing it ends its git or tar and deletes its file. */
+type ContextSource = { fill: ChunkSource; close(): Promise<void> };
+
+function piecesSource(pieces: AsyncIterable<Buffer>): ContextSource {
+  const iterator = pieces[Symbol.asyncIterator]();
+  return { fill: chunkSourceOf(iterator), close: async () => void (await iterator.return?.()) };
 }
 
 /** The filtered tar went over the size limit: the write is given up. */
@@ -68,26 +76,26 @@ class OverLimit extends Error {}
  * the way (memory stays flat whatever the size). Past `maxBytes` the write stops and leaves
  * nothing behind, but the rest is still counted (and dropped), so the failure names the size.
  */
-async function storeOne(writer: ObjectWriter, plan: ContextPlan, tar: AsyncIterable<Buffer>, maxBytes: number): Promise<number> {
-  const pieces = tar[Symbol.asyncIterator]();
+async function storeOne(writer: ObjectWriter, plan: ContextPlan, source: ContextSource, maxBytes: number): Promise<number> {
   let total = 0;
-  async function* counted(): AsyncIterable<Buffer> {
-    for (let next = await pieces.next(); !next.done; next = await pieces.next()) {
-      total += next.value.length;
-      if (maxBytes > 0 && total > maxBytes) throw new OverLimit();
-      yield next.value;
-    }
-  }
+  const counted: ChunkSource = async (into) => {
+    const n = await source.fill(into);
+    total += n;
+    if (maxBytes > 0 && total > maxBytes) throw new OverLimit();
+    return n;
+  };
   try {
-    return (await writer.put(plan.object, counted())).size;
+    return (await writer.put(plan.object, counted)).size;
   } catch (cause) {
     if (cause instanceof OverLimit) {
-      for (let next = await pieces.next(); !next.done; next = await pieces.next()) total += next.value.length;
+      const scratch = Buffer.allocUnsafe(ARCHIVE_READ_BYTES);
+      for (let n = await source.fill(scratch); n > 0; n = await source.fill(scratch)) total += n;
       throw tooLarge(plan, total, maxBytes);
     }
-    // Ends the source: kills its git or tar, deletes its file.
-    await pieces.return?.();
     throw new SyncError(SyncErrorCode.ArchiveFailed, `build context ${plan.object} could not be stored: ${(cause as Error).message}`, true, { cause });
+  } finally {
+    // Ends the source: kills its git or tar, deletes its file.
+    await source.close();
   }
 }
 

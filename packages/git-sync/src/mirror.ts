@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
 import { stableId } from "@slipway/events";
 import { failureOf, GitFailureKind, gitSyncError, redactAll } from "./git-failure.js";
-import { mirrorProblem } from "./mirror-health.js";
+import { inspectMirror } from "./mirror-health.js";
 import { clonePath, discardMirror, sweepLeftovers } from "./mirror-leftovers.js";
 import { runGit } from "./run-git.js";
 
@@ -62,20 +62,34 @@ export async function syncMirror(url: string, path: string, options: Partial<Mir
       await clone(url, path, run, opts);
       return simpleGit(path);
     }
-    const problem = await mirrorProblem(path, (args) => run(args, path));
-    if (problem !== null) {
-      await reclone(url, path, run, opts, problem);
+    const state = await inspectMirror(path, (args) => run(args, path));
+    if (state.problem !== null) {
+      await reclone(url, path, run, opts, state.problem);
       return simpleGit(path);
     }
     try {
-      await run(["remote", "set-url", "origin", url], path);
-      await run(["fetch", "--prune", "origin"], path);
+      if (state.originUrl !== url) await run(["remote", "set-url", "origin", url], path);
+      // Housekeeping (`git gc --auto`) waits for maintainMirror, after the builds are queued.
+      await run(["fetch", "--prune", "--no-auto-gc", "origin"], path);
     } catch (cause) {
       const failure = failureOf(cause);
       if (failure.kind !== GitFailureKind.BrokenMirror) throw gitSyncError("fetch", url, failure, opts.timeoutMs, cause);
       await reclone(url, path, run, opts, failure.detail);
     }
     return simpleGit(path);
+  });
+}
+
+/**
+ * Git's housekeeping for a mirror (`git gc --auto`: a repack once enough packs or
+ * loose objects piled up), which `git fetch` would otherwise run before returning: done after a
+ * sync has queued its builds, so a push does not wait for it. Usually finds nothing to do.
+ */
+export async function maintainMirror(path: string, options: Partial<MirrorOptions> = {}): Promise<void> {
+  const opts: MirrorOptions = { ...defaultMirrorOptions(), ...options };
+  await exclusive(path, async () => {
+    if (!(await exists(path))) return;
+    await runGit(["gc", "--auto", "--quiet"], { gitDir: path, cwd: dirname(path), timeoutMs: opts.timeoutMs, env: opts.env, config: opts.config });
   });
 }
 

@@ -3,13 +3,45 @@ import type { JetStreamManager } from "@nats-io/jetstream";
 import { headers, nuid, type NatsConnection } from "@nats-io/transport-node";
 import { inboxAckPublisher } from "@slipway/events";
 
+/**
+ * Where an object's bytes come from: fills `into` from its start and resolves with how many bytes
+ * it put there, fewer than `into.length` only at the end (0 once nothing is left). The writer
+ * passes its own chunk buffers, so a source that reads (a file) does so without a copy.
+ */
+export type ChunkSource = (into: Buffer) => Promise<number>;
+
 export type ObjectWriter = {
   /**
    * Writes `name` from `source`, chunk by chunk; resolves with its size once the object is
    * complete. A failed write (or a `source` that throws) leaves no chunk behind and no object.
    */
-  put(name: string, source: AsyncIterable<Uint8Array>): Promise<{ size: number; chunks: number }>;
+  put(name: string, source: ChunkSource): Promise<{ size: number; chunks: number }>;
 };
+
+/** A source of pieces of any sizes (a stream) as a ChunkSource: each piece is copied into the chunks. */
+export function chunkSourceOf(pieces: AsyncIterator<Uint8Array>): ChunkSource {
+  let rest: Uint8Array = new Uint8Array(0);
+  let ended = false;
+  return async (into) => {
+    let filled = 0;
+    while (filled < into.length) {
+      if (rest.length === 0) {
+        if (ended) break;
+        const next = await pieces.next();
+        if (next.done) {
+          ended = true;
+          break;
+        }
+        rest = next.value;
+      }
+      const n = Math.min(into.length - filled, rest.length);
+      into.set(rest.subarray(0, n), filled);
+      filled += n;
+      rest = rest.subarray(n);
+    }
+    return filled;
+  };
+}
 
 export type ObjectWriterOptions = {
   /** Chunk size; capped at the server's max_payload, as the library caps it. */
@@ -40,9 +72,9 @@ export function objectWriter(nc: NatsConnection, jsm: JetStreamManager, bucket: 
       const chunkSubject = `$O.${bucket}.C.${id}`;
       const sha = createHash("sha256");
       const inFlight = new Set<Promise<unknown>>();
-      // Chunks are assembled in `window + 1` buffers, each used again once its chunk is acked (the
-      // client has copied it into a socket write by then): a 100 MB context allocates 5 MiB here,
-      // not 100 MB of chunks that the collector then has to chase.
+      // Chunks are filled in `window + 1` buffers, each used again once its chunk is acked (the
+      // server has it: the client wrote it from this very buffer, see patches/README.md): a
+      // 100 MB context allocates 5 MiB here, not 100 MB of chunks for the collector to chase.
       const free: Buffer[] = [];
       const takeBuffer = () => free.pop() ?? Buffer.allocUnsafe(chunkBytes);
       let failure: unknown = null;
@@ -63,22 +95,16 @@ export function objectWriter(nc: NatsConnection, jsm: JetStreamManager, bucket: 
         if (failure !== null) throw failure;
       };
       try {
-        let current = takeBuffer();
-        let filled = 0;
-        for await (const piece of source) {
-          for (let at = 0; at < piece.length; ) {
-            const n = Math.min(chunkBytes - filled, piece.length - at);
-            current.set(piece.subarray(at, at + n), filled);
-            filled += n;
-            at += n;
-            if (filled === chunkBytes) {
-              await send(current, filled);
-              current = takeBuffer();
-              filled = 0;
-            }
+        for (;;) {
+          const buffer = takeBuffer();
+          const filled = await source(buffer);
+          if (filled === 0) {
+            free.push(buffer);
+            break;
           }
+          await send(buffer, filled);
+          if (filled < chunkBytes) break;
         }
-        if (filled > 0) await send(current, filled);
         await Promise.all(inFlight);
         if (failure !== null) throw failure;
 

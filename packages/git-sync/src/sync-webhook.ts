@@ -5,14 +5,14 @@ import { buildIdFor, eventIds, InvalidEventError, publishEvent, SlipwayError, ty
 import type { Logger } from "@slipway/service-kit";
 import { buildNumberFor } from "./build-numbers.js";
 import { UnsafeRepoNameError } from "./clone-url.js";
-import { listRoot, resolveCommit } from "./commit.js";
+import { resolveCommitTree } from "./commit.js";
 import type { GitSyncConfig } from "./config.js";
 import { storeCommitContexts } from "./commit-contexts.js";
 import { findDockerfiles } from "./dockerfiles.js";
 import { prepareGitAccess } from "./git-auth.js";
 import { NamingErrorCode, SyncError, SyncErrorCode } from "./errors.js";
 import { claimImageName, takenReason } from "./image-claims.js";
-import { mirrorPath, syncMirror } from "./mirror.js";
+import { maintainMirror, mirrorPath, syncMirror } from "./mirror.js";
 import { planImages, tagsFor } from "./naming.js";
 import { redactUrl } from "./redact.js";
 import { cancelSuperseded, type SupersedeDeps } from "./supersede.js";
@@ -95,9 +95,9 @@ async function syncAndQueue(deps: SyncDeps, event: Event<"WebhookReceived">, pro
   const url = config.gitUrl.render(data.repo);
   const path = mirrorPath(config.dataDir, data.repo.key);
   const access = await prepareGitAccess(config.gitCredentials);
-  const git = await syncMirror(url, path, { timeoutMs: config.gitTimeoutMs, env: access.env, config: access.config, logger: logger.child({ deliveryId: data.deliveryId, repo: data.repo.key }) });
-  const commit = await resolveCommit(git, data.requestedSha, data.ref);
-  const tree = await listRoot(git, commit.sha);
+  const gitOptions = { timeoutMs: config.gitTimeoutMs, env: access.env, config: access.config };
+  const git = await syncMirror(url, path, { ...gitOptions, logger: logger.child({ deliveryId: data.deliveryId, repo: data.repo.key }) });
+  const { commit, tree } = await resolveCommitTree(git, data.requestedSha, data.ref, data.defaultBranch === null);
   const dockerfiles = findDockerfiles(tree);
   // One context per ignore file in use (.dockerignore, <Dockerfile>.dockerignore): see context-plan.ts.
   const stored = await storeCommitContexts({ config, contexts, contextWriter, git, mirror: path, url, access }, data.repo.key, commit.sha, tree, dockerfiles);
@@ -146,4 +146,7 @@ async function syncAndQueue(deps: SyncDeps, event: Event<"WebhookReceived">, pro
     progress.queued.add(dockerfile);
     if (deps.supersede) await cancelSuperseded({ ...deps.supersede, js, logger }, queued.event);
   }
+  // The builds are queued: git's housekeeping of the mirror no longer delays them. Its failure
+  // (a disk full) leaves the mirror as it was, and the next sync tries again.
+  await maintainMirror(path, gitOptions).catch((err: unknown) => logger.warn({ deliveryId: data.deliveryId, repo: data.repo.key, err: (err as Error).message }, "mirror housekeeping failed"));
 }

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { archiveCommitViaFile, removeArchiveLeftovers } from "../src/archive-file.js";
+import { archiveCommitViaFile, openArchiveFile, removeArchiveLeftovers } from "../src/archive-file.js";
 
 /** A bare repo with one commit of `files` (name -> bytes); returns it and the commit's sha. */
 function repoWith(root: string, files: Record<string, Buffer>): { git: string; sha: string } {
@@ -18,29 +18,31 @@ function repoWith(root: string, files: Record<string, Buffer>): { git: string; s
   return { git: join(work, ".git"), sha: run("rev-parse", "HEAD") };
 }
 
-async function collect(source: AsyncIterable<Buffer>, copy: boolean): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const piece of source) parts.push(copy ? Buffer.from(piece) : piece);
-  return Buffer.concat(parts);
-}
-
-test("archive file - the same bytes as git archive's own output, in reads of the size asked, and the file is gone after", async () => {
+test("archive file - filled into the caller's buffers, the same bytes as git archive's own output; short only at the end; the file is gone after", async () => {
   const root = mkdtempSync(join(tmpdir(), "slipway-archive-"));
   try {
     const { git, sha } = repoWith(root, { "Dockerfile": Buffer.from("FROM scratch\n"), "big.bin": Buffer.alloc(3_000_000, 7), "small.txt": Buffer.from("hi\n") });
     const expected = execFileSync("git", [`--git-dir=${git}`, "archive", "--format=tar", sha], { maxBuffer: 64 * 1024 * 1024 });
     const tmp = join(root, "tmp");
-    // A reused buffer must be copied by the consumer before it asks for the next piece.
-    assert.ok((await collect(archiveCommitViaFile(git, sha, tmp, { readBytes: 1 << 20, reuseBuffer: true }), true)).equals(expected));
-    const pieces: number[] = [];
-    const fresh: Buffer[] = [];
-    for await (const piece of archiveCommitViaFile(git, sha, tmp, { readBytes: 1 << 20, reuseBuffer: false })) {
-      pieces.push(piece.length);
-      fresh.push(piece);
+    const archive = await openArchiveFile(git, sha, tmp);
+    const fills: number[] = [];
+    const parts: Buffer[] = [];
+    // One buffer for every fill: what the caller copies out between fills is all it gets.
+    const buffer = Buffer.alloc(1 << 20);
+    for (let n = await archive.fill(buffer); n > 0; n = await archive.fill(buffer)) {
+      fills.push(n);
+      parts.push(Buffer.from(buffer.subarray(0, n)));
     }
-    assert.ok(Buffer.concat(fresh).equals(expected), "fresh buffers kept as they were handed out");
-    assert.ok(pieces.every((n) => n <= 1 << 20));
+    assert.is(await archive.fill(buffer), 0, "nothing after the end");
+    await archive.close();
+    assert.ok(Buffer.concat(parts).equals(expected));
+    assert.ok(fills.slice(0, -1).every((n) => n === 1 << 20), `full buffers until the last: ${fills.join(", ")}`);
     assert.equal(readdirSync(tmp), [], "no archive file left");
+
+    const pieces: Buffer[] = [];
+    for await (const piece of archiveCommitViaFile(git, sha, tmp, 1 << 20)) pieces.push(piece);
+    assert.ok(Buffer.concat(pieces).equals(expected), "as pieces: each kept as it was handed out");
+    assert.equal(readdirSync(tmp), []);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
@@ -51,10 +53,14 @@ test("archive file - stopping early stops git and deletes the file", async () =>
   try {
     const { git, sha } = repoWith(root, { "big.bin": Buffer.alloc(8_000_000, 1) });
     const tmp = join(root, "tmp");
-    for await (const piece of archiveCommitViaFile(git, sha, tmp, { readBytes: 65536, reuseBuffer: true })) {
+    for await (const piece of archiveCommitViaFile(git, sha, tmp, 65536)) {
       assert.ok(piece.length > 0);
       break;
     }
+    assert.equal(readdirSync(tmp), []);
+    const archive = await openArchiveFile(git, sha, tmp);
+    assert.is(await archive.fill(Buffer.alloc(1000)), 1000);
+    await archive.close();
     assert.equal(readdirSync(tmp), []);
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import * as assert from "uvu/assert";
 import { CONTEXTS_BUCKET, ensureContextStore } from "@slipway/events";
 import { withJetStream } from "@slipway/test-kit";
 import type { ObjectStore } from "@nats-io/obj";
-import { objectWriter, type ObjectWriter } from "../src/object-writer.js";
+import { chunkSourceOf, objectWriter, type ChunkSource, type ObjectWriter } from "../src/object-writer.js";
 
 const bus = withJetStream(test);
 let store: ObjectStore;
@@ -14,13 +14,26 @@ test.before(async () => {
   writer = objectWriter(bus.nc, bus.jsm, CONTEXTS_BUCKET, { chunkBytes: 64 * 1024, window: 3 });
 });
 
-/** `bytes` as pieces of uneven sizes, as a pipe hands them out. */
-async function* piecesOf(bytes: Buffer, sizes = [1, 5000, 70_000, 131_072, 333]): AsyncIterable<Uint8Array> {
-  for (let at = 0, i = 0; at < bytes.length; i++) {
-    const size = sizes[i % sizes.length]!;
-    yield bytes.subarray(at, at + size);
-    at += size;
+/** `bytes` as pieces of uneven sizes, as a pipe hands them out, copied into the chunks. */
+function piecesOf(bytes: Buffer, sizes = [1, 5000, 70_000, 131_072, 333]): ChunkSource {
+  async function* pieces(): AsyncGenerator<Uint8Array> {
+    for (let at = 0, i = 0; at < bytes.length; i++) {
+      const size = sizes[i % sizes.length]!;
+      yield bytes.subarray(at, at + size);
+      at += size;
+    }
   }
+  return chunkSourceOf(pieces());
+}
+
+/** `bytes` filled straight into the writer's chunks, as the archive file does. */
+function filledFrom(bytes: Buffer): ChunkSource {
+  let at = 0;
+  return async (into) => {
+    const n = bytes.copy(into, 0, at, Math.min(bytes.length, at + into.length));
+    at += n;
+    return n;
+  };
 }
 
 async function readBack(name: string): Promise<Buffer> {
@@ -47,6 +60,8 @@ test("object writer - what it writes the library reads back byte for byte, with 
     ["w-uneven", randomBytes(1_000_003)],
   ] as const) {
     const written = await writer.put(name, piecesOf(bytes));
+    assert.equal(await writer.put(`${name}-filled`, filledFrom(bytes)), written, `${name}: filled directly, the same object`);
+    assert.ok((await readBack(`${name}-filled`)).equals(bytes), `${name}: filled directly, the same bytes`);
     assert.is(written.size, bytes.length, name);
     assert.is(written.chunks, Math.ceil(bytes.length / (64 * 1024)), name);
     const info = await store.info(name);
@@ -65,12 +80,12 @@ test("object writer - a name written again reads as the new content", async () =
 
 test("object writer - a source that fails leaves no object and no chunk behind", async () => {
   const before = await chunkMessages();
-  async function* failing(): AsyncIterable<Uint8Array> {
+  async function* failing(): AsyncGenerator<Uint8Array> {
     yield randomBytes(200_000);
     throw new Error("the archive broke");
   }
   try {
-    await writer.put("w-broken", failing());
+    await writer.put("w-broken", chunkSourceOf(failing()));
     assert.unreachable("the write should fail");
   } catch (err) {
     assert.match((err as Error).message, /the archive broke/);

@@ -147,7 +147,7 @@ test("tar sources - a failing git archive is an error with git's words, never a 
   const dir = mkdtempSync(join(tmpdir(), "slipway-tar-"));
   try {
     execFileSync("git", ["init", "--quiet", "--bare", dir]);
-    const source = archiveCommitViaFile(dir, "0".repeat(40), join(dir, "tmp"), { readBytes: 65536, reuseBuffer: false });
+    const source = archiveCommitViaFile(dir, "0".repeat(40), join(dir, "tmp"), 65536);
     const err = await listing(Readable.from(source)).catch((e: unknown) => e);
     assert.instance(err, Error);
     assert.match((err as Error).message, /^git archive exited with 128: fatal: not a tree object: 0{40}$/);
