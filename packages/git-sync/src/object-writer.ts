@@ -5,8 +5,9 @@ import { inboxAckPublisher } from "@slipway/events";
 
 /**
  * Where an object's bytes come from: fills `into` from its start and resolves with how many bytes
- * it put there, fewer than `into.length` only at the end (0 once nothing is left). The writer
- * passes its own chunk buffers, so a source that reads (a file) does so without a copy.
+ * it put there, 0 once nothing is left (a source that fills each buffer up, but for the last,
+ * makes full chunks). The writer passes its own chunk buffers, so a source that reads (a file)
+ * does so without a copy.
  */
 export type ChunkSource = (into: Buffer) => Promise<number>;
 
@@ -107,7 +108,6 @@ export function objectWriter(nc: NatsConnection, jsm: JetStreamManager, bucket: 
             break;
           }
           await send(buffer, filled);
-          if (filled < chunkBytes) break;
         }
         await Promise.all(inFlight);
         if (failure !== null) throw failure;
