@@ -5,8 +5,10 @@ import type { GitSyncConfig } from "./config.js";
 import { storeContexts, type StoredContext } from "./context-archive.js";
 import { planContexts } from "./context-plan.js";
 import { ignoreFileFor, ROOT_IGNORE_FILE } from "./dockerignore.js";
-import { regularRootFiles } from "./dockerfiles.js";
+import { findDockerfiles, regularRootFiles } from "./dockerfiles.js";
 import { GitTransport, transportOf } from "./git-transport.js";
+import { archiveAhead, type ArchiveAhead } from "./archive-file.js";
+import { FULL_SHA, resolveCommitTree, type ResolvedCommit } from "./commit.js";
 import type { ObjectWriter } from "./object-writer.js";
 
 export type CommitContextsDeps = {
@@ -23,11 +25,33 @@ export type CommitContextsDeps = {
 };
 
 /**
+ * A push's commit resolved (the payload's sha, or its ref: see resolveCommit), its Dockerfiles
+ * found and its contexts stored. The archive of the payload's commit starts at once, beside the
+ * git commands that resolve it and plan its contexts (see ArchiveAhead); contexts with submodules
+ * come from a checkout instead.
+ */
+export async function storePushContexts(deps: CommitContextsDeps, repoKey: string, requestedSha: string, ref: string, askDefaultBranch: boolean): Promise<{ commit: ResolvedCommit; dockerfiles: string[]; stored: StoredContext[] }> {
+  const ahead = !deps.config.gitSubmodules && FULL_SHA.test(requestedSha) ? archiveAhead(deps.mirror, requestedSha, archiveDir(deps.config.dataDir)) : null;
+  try {
+    const { commit, tree } = await resolveCommitTree(deps.git, requestedSha, ref, askDefaultBranch);
+    const dockerfiles = findDockerfiles(tree);
+    return { commit, dockerfiles, stored: await storeCommitContexts(deps, repoKey, commit.sha, tree, dockerfiles, ahead) };
+  } finally {
+    await ahead?.discard();
+  }
+}
+
+/** Where `git archive` writes the tars contexts are read from. */
+export function archiveDir(dataDir: string): string {
+  return join(dataDir, "tmp");
+}
+
+/**
  * The build contexts of one commit, stored: the ignore file of each Dockerfile read from the
  * commit, the Dockerfiles grouped by the context they get (context-plan.ts), and each context
  * made once. `tree` is the commit's `git ls-tree -z` root listing.
  */
-export async function storeCommitContexts(deps: CommitContextsDeps, repoKey: string, sha: string, tree: string, dockerfiles: readonly string[]): Promise<StoredContext[]> {
+export async function storeCommitContexts(deps: CommitContextsDeps, repoKey: string, sha: string, tree: string, dockerfiles: readonly string[], ahead: ArchiveAhead | null = null): Promise<StoredContext[]> {
   const { config } = deps;
   const rootFiles = new Set(regularRootFiles(tree));
   const ignoreFiles = new Set([...dockerfiles.map((d) => ignoreFileFor(d, rootFiles)), rootFiles.has(ROOT_IGNORE_FILE) ? ROOT_IGNORE_FILE : null]);
@@ -38,7 +62,8 @@ export async function storeCommitContexts(deps: CommitContextsDeps, repoKey: str
   const plans = planContexts(repoKey, sha, dockerfiles, rootFiles, ignoreTexts, submodules);
   return storeContexts(deps.contexts, deps.contextWriter, deps.mirror, sha, plans, {
     maxBytes: config.contextMaxBytes,
-    tmpDir: join(config.dataDir, "tmp"),
+    tmpDir: archiveDir(config.dataDir),
+    ahead,
     submodules: submodules
       ? {
           cloneUrl: deps.url,

@@ -1,7 +1,8 @@
 import type { SimpleGit } from "simple-git";
 import { SyncError, SyncErrorCode } from "./errors.js";
 
-const FULL_SHA = /^[0-9a-f]{40}$/;
+/** A full commit id: the only form of a payload's sha that is looked up (see resolveCommit). */
+export const FULL_SHA = /^[0-9a-f]{40}$/;
 
 export type ResolvedCommit = { sha: string; fromPayload: boolean; defaultBranch: string | null };
 

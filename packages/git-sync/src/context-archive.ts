@@ -5,7 +5,7 @@ import { SyncError, SyncErrorCode } from "./errors.js";
 import { runGit } from "./run-git.js";
 import { withSubmoduleCheckout, type CheckoutOptions } from "./submodule-checkout.js";
 import { archiveDirectory } from "./tar-sources.js";
-import { archiveCommitViaFile, openArchiveFile } from "./archive-file.js";
+import { archivePieces, openArchiveFile, type ArchiveAhead } from "./archive-file.js";
 import { filterTar } from "./tar-filter.js";
 import { chunkSourceOf, type ChunkSource, type ObjectWriter } from "./object-writer.js";
 
@@ -22,6 +22,8 @@ export type StoreContextsOptions = {
   tmpDir: string;
   /** Set when the commit's contexts include its submodules: made from a checkout, not `git archive`. */
   submodules: null | (CheckoutOptions & { cloneUrl: string; checkoutsDir: string });
+  /** `git archive` of this commit already started: used by the first context that needs one. */
+  ahead: ArchiveAhead | null;
 };
 
 /**
@@ -50,8 +52,9 @@ export async function storeContexts(store: ObjectStore, writer: ObjectWriter, mi
     // the archive file directly. (GNU tar's listing starts with `./`, which the filter leaves
     // out, so a checkout's tar always goes through it.)
     if (sub === null) {
-      const whole = () => openArchiveFile(mirror, sha, options.tmpDir);
-      await storeAll(() => archiveCommitViaFile(mirror, sha, options.tmpDir, ARCHIVE_READ_BYTES), whole);
+      const started = () => (options.ahead?.sha === sha ? options.ahead.take() : null);
+      const whole = () => started() ?? openArchiveFile(mirror, sha, options.tmpDir);
+      await storeAll(() => archivePieces(started() ?? openArchiveFile(mirror, sha, options.tmpDir), ARCHIVE_READ_BYTES), whole);
     } else {
       const commitTime = Number((await runGit(["show", "-s", "--format=%ct", sha], { gitDir: mirror, timeoutMs: sub.timeoutMs })).trim());
       await withSubmoduleCheckout(mirror, sha, sub.cloneUrl, sub.checkoutsDir, sub, (dir) => storeAll(() => archiveDirectory(dir, commitTime), null));

@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { consumeWithSlots, CONTEXT_CHUNK_BYTES, CONTEXTS_BUCKET, durables, ensureContextStore, ensureDurable, ensureStreams, watchExhausted, withHeartbeat } from "@slipway/events";
@@ -7,6 +6,7 @@ import type { GitSyncConfig } from "./config.js";
 import { IMAGE_NAME_OWNERS_BUCKET } from "./image-claims.js";
 import { objectWriter } from "./object-writer.js";
 import { removeArchiveLeftovers } from "./archive-file.js";
+import { archiveDir } from "./commit-contexts.js";
 import { redactUrl } from "./redact.js";
 import { RepoLanes } from "./repo-lanes.js";
 import { LATEST_BUILDS_BUCKET } from "./supersede.js";
@@ -24,7 +24,7 @@ export async function startGitSync(config: GitSyncConfig, logger: Logger): Promi
   const js = jetstream(nc);
   const contexts = await ensureContextStore(nc, config.streams);
   // Archives a killed git-sync left half read (their git is gone with it).
-  const stale = await removeArchiveLeftovers(join(config.dataDir, "tmp"));
+  const stale = await removeArchiveLeftovers(archiveDir(config.dataDir));
   if (stale > 0) logger.info({ removed: stale }, "removed archive files a previous git-sync left");
   const contextWriter = objectWriter(nc, jsm, CONTEXTS_BUCKET, { chunkBytes: CONTEXT_CHUNK_BYTES });
   const kvm = new Kvm(nc);

@@ -5,10 +5,8 @@ import { buildIdFor, eventIds, InvalidEventError, publishEvent, SlipwayError, ty
 import type { Logger } from "@slipway/service-kit";
 import { buildNumberFor } from "./build-numbers.js";
 import { UnsafeRepoNameError } from "./clone-url.js";
-import { resolveCommitTree } from "./commit.js";
 import type { GitSyncConfig } from "./config.js";
-import { storeCommitContexts } from "./commit-contexts.js";
-import { findDockerfiles } from "./dockerfiles.js";
+import { storePushContexts } from "./commit-contexts.js";
 import { prepareGitAccess } from "./git-auth.js";
 import { NamingErrorCode, SyncError, SyncErrorCode } from "./errors.js";
 import { claimImageName, takenReason } from "./image-claims.js";
@@ -97,10 +95,8 @@ async function syncAndQueue(deps: SyncDeps, event: Event<"WebhookReceived">, pro
   const access = await prepareGitAccess(config.gitCredentials);
   const gitOptions = { timeoutMs: config.gitTimeoutMs, env: access.env, config: access.config };
   const git = await syncMirror(url, path, { ...gitOptions, logger: logger.child({ deliveryId: data.deliveryId, repo: data.repo.key }) });
-  const { commit, tree } = await resolveCommitTree(git, data.requestedSha, data.ref, data.defaultBranch === null);
-  const dockerfiles = findDockerfiles(tree);
   // One context per ignore file in use (.dockerignore, <Dockerfile>.dockerignore): see context-plan.ts.
-  const stored = await storeCommitContexts({ config, contexts, contextWriter, git, mirror: path, url, access }, data.repo.key, commit.sha, tree, dockerfiles);
+  const { commit, dockerfiles, stored } = await storePushContexts({ config, contexts, contextWriter, git, mirror: path, url, access }, data.repo.key, data.requestedSha, data.ref, data.defaultBranch === null);
   const contextOf = new Map(stored.flatMap((c) => c.dockerfiles.map((d) => [d, c.object] as const)));
   const { object: contextObject, bytes: contextBytes } = stored[0]!;
   const buildNumber = await buildNumberFor(counters, deliveries, data.repo.key, data.deliveryId);

@@ -122,6 +122,26 @@ it("a redelivered webhook is handled again but stores nothing new", async () => 
   assert.is(await stored(), before + 1);
 });
 
+it("an archive started ahead of the commit's resolving and not used is ended: no file is left behind", async () => {
+  const tmp = join(ctx.dataDir, "tmp");
+  const updated = (deliveryId: string) => until(() => byDelivery(deliveryId).find((e) => e.type === "RepoUpdated"), `RepoUpdated ${deliveryId}`);
+  const sha = ctx.git.commit({ Dockerfile: "FROM scratch\n", "ahead.txt": "ahead\n" });
+  await send(webhook("ahead-1", sha));
+  await updated("ahead-1");
+  assert.equal(readdirSync(tmp), [], "used: deleted once stored");
+  // The same commit again: its context is in the store already, the archive is not needed.
+  await send(webhook("ahead-2", sha));
+  await updated("ahead-2");
+  assert.equal(readdirSync(tmp), [], "not needed");
+  // A full sha the mirror does not have: the branch's tip is built instead.
+  await send(webhook("ahead-3", "f".repeat(40)));
+  const fallback = await updated("ahead-3");
+  if (fallback.type !== "RepoUpdated") throw new Error("unexpected");
+  assert.is(fallback.data.sha, sha);
+  assert.is(fallback.data.shaFromPayload, false);
+  assert.equal(readdirSync(tmp), [], "another commit");
+});
+
 it("an unknown ref ends in RepoSyncFailed, not in silence", async () => {
   await send(webhook("d3", "test", "refs/heads/nope"));
   const failed = await until(() => byDelivery("d3").find((e) => e.type === "RepoSyncFailed"), "RepoSyncFailed");
