@@ -9,7 +9,7 @@
  *        [--concurrency N] [--sample-ms 20] [--gap-ms 300] [--rss-slack-mb 25] [--timeout 600]
  *
  * 1. A big repo (10,000 commits, ~100 MB tree) and a small one (100 commits, ~1 MB): the first
- *    webhook (clone --mirror + archive into the object store), then `--pushes` later pushes of one
+ *    webhook (a bare clone of branches and tags + archive into the object store), then `--pushes` later pushes of one
  *    small commit each (fetch + archive). Each is also done by bench/baseline/fetch-archive.sh on
  *    its own mirror (`git clone --mirror` / `git fetch` + `git archive <sha> | wc -c`).
  *    Goal: the big repo's later push < 0.5 s (median).

@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
 import { stableId } from "@slipway/events";
 import { failureOf, GitFailureKind, gitSyncError, redactAll } from "./git-failure.js";
-import { inspectMirror } from "./mirror-health.js";
+import { inspectMirror, MIRROR_REFSPECS } from "./mirror-health.js";
 import { clonePath, discardMirror, sweepLeftovers } from "./mirror-leftovers.js";
 import { runGit } from "./run-git.js";
 
@@ -13,7 +13,7 @@ export function mirrorPath(dataDir: string, repoKey: string): string {
 }
 
 /** Where a mirror sync reports what it repaired; pino's logger fits. */
-export type MirrorLogger = { warn(obj: object, msg?: string): void };
+export type MirrorLogger = { warn(obj: object, msg?: string): void; info(obj: object, msg?: string): void };
 
 export type MirrorOptions = {
   /** Each git command (clone, fetch) is killed after this long and fails GIT_TIMEOUT. */
@@ -67,6 +67,12 @@ export async function syncMirror(url: string, path: string, options: Partial<Mir
       await reclone(url, path, run, opts, state.problem);
       return simpleGit(path);
     }
+    if (!state.branchesAndTagsOnly) {
+      // Once per mirror: cheaper to clone again than to delete its other refs one by one.
+      opts.logger?.info({ mirror: path }, "mirror fetches every ref of its origin (made by an older version): cloning it again with branches and tags only");
+      await replaceMirror(url, path, run, opts);
+      return simpleGit(path);
+    }
     try {
       if (state.originUrl !== url) await run(["remote", "set-url", "origin", url], path);
       // Housekeeping (`git gc --auto`) waits for maintainMirror, after the builds are queued.
@@ -99,7 +105,11 @@ async function clone(url: string, path: string, run: Run, opts: MirrorOptions): 
   const tmp = clonePath(path);
   await rm(tmp, { recursive: true, force: true });
   try {
-    await run(["clone", "--mirror", "--", url, tmp]);
+    // `clone --bare` brings branches, tags and the default branch (HEAD); `--mirror` would also
+    // bring every other ref (see MIRROR_REFSPECS). Later fetches take the same refs, pruned.
+    await run(["clone", "--bare", "--", url, tmp]);
+    await run(["config", "remote.origin.mirror", "true"], tmp);
+    for (const [i, spec] of MIRROR_REFSPECS.entries()) await run(["config", ...(i === 0 ? [] : ["--add"]), "remote.origin.fetch", spec], tmp);
     await rename(tmp, path);
   } catch (cause) {
     await rm(tmp, { recursive: true, force: true });
@@ -109,6 +119,10 @@ async function clone(url: string, path: string, run: Run, opts: MirrorOptions): 
 
 async function reclone(url: string, path: string, run: Run, opts: MirrorOptions, problem: string): Promise<void> {
   opts.logger?.warn({ mirror: path, problem: redactAll(problem, url) }, "mirror is broken; deleting it and cloning again");
+  await replaceMirror(url, path, run, opts);
+}
+
+async function replaceMirror(url: string, path: string, run: Run, opts: MirrorOptions): Promise<void> {
   await discardMirror(path);
   await clone(url, path, run, opts);
 }

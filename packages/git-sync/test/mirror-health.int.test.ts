@@ -5,8 +5,9 @@ import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { createGitFixture, withJetStream, type GitFixture } from "@slipway/test-kit";
+import { MIRROR_REFSPECS } from "../src/mirror-health.js";
 import { mirrorPath } from "../src/mirror.js";
-import { startSyncRig, WARN, type SyncRig } from "./sync-rig.js";
+import { INFO, startSyncRig, WARN, type SyncRig } from "./sync-rig.js";
 
 const it = suite("mirror health");
 const bus = withJetStream(it);
@@ -48,6 +49,55 @@ it("mirror health - the first push clones the mirror", async () => {
   const queued = await ctx.rig.waitFor("first", "BuildQueued");
   assert.is(queued.data.sha, tip);
   assert.ok(existsSync(join(ctx.mirror, "HEAD")));
+});
+
+const originGit = (...args: string[]) => execFileSync("git", [`--git-dir=${ctx.git.bare}`, ...args], { encoding: "utf8" }).trim();
+const mirrorRefs = () => mirrorGit("for-each-ref", "--format=%(refname)").trim().split("\n");
+const hasObject = (sha: string) => spawnSync("git", [`--git-dir=${ctx.mirror}`, "cat-file", "-e", sha]).status === 0;
+
+/** A pull request's ref on the origin, as GitHub serves one: a commit on no branch. */
+function openPullRequest(n: number): string {
+  const tip = originGit("rev-parse", "master");
+  const sha = originGit("commit-tree", "-p", tip, "-m", `pull request ${n}`, `${tip}^{tree}`);
+  originGit("update-ref", `refs/pull/${n}/head`, sha);
+  return sha;
+}
+
+it("mirror health - only branches and tags are mirrored: a pull request's ref (GitHub's refs/pull/*) is neither fetched nor cloned", async () => {
+  const pull = openPullRequest(7);
+  originGit("tag", "v-mirror", "master");
+  const check = (when: string) => {
+    assert.ok(mirrorRefs().includes("refs/tags/v-mirror"), when);
+    assert.ok(mirrorRefs().every((ref) => ref.startsWith("refs/heads/") || ref.startsWith("refs/tags/")), `${when}: ${mirrorRefs().join(" ")}`);
+    assert.equal(mirrorGit("config", "--get-all", "remote.origin.fetch").trim().split("\n"), [...MIRROR_REFSPECS], when);
+  };
+  await ctx.rig.send("only-fetch", "app", ctx.git.commit({ "app.txt": "fetched\n" }));
+  await ctx.rig.waitFor("only-fetch", "BuildQueued");
+  check("after a fetch");
+  // (A clone from a local path copies the whole object store, so only a fetch can show this.)
+  assert.not.ok(hasObject(pull), "the pull request's commit was fetched");
+
+  rmSync(ctx.mirror, { recursive: true });
+  await ctx.rig.send("only-clone", "app", ctx.git.commit({ "app.txt": "cloned\n" }));
+  await ctx.rig.waitFor("only-clone", "BuildQueued");
+  check("after a clone");
+  assert.is(mirrorGit("symbolic-ref", "HEAD").trim(), "refs/heads/master");
+});
+
+it("mirror health - a mirror of every ref (made by an older version) is cloned again with branches and tags only, logged once at info", async () => {
+  const pull = openPullRequest(8);
+  const warningsBefore = brokenWarnings().length;
+  rmSync(ctx.mirror, { recursive: true });
+  execFileSync("git", ["clone", "--quiet", "--mirror", ctx.git.bare, ctx.mirror]);
+  assert.ok(hasObject(pull), "the older layout holds the pull request");
+
+  await ctx.rig.send("older-layout", "app", ctx.git.commit({ "app.txt": "older layout\n" }));
+  await ctx.rig.waitFor("older-layout", "BuildQueued");
+  const lines = ctx.rig.logs().filter((l) => l.deliveryId === "older-layout" && /cloning it again/.test(l.msg));
+  assert.equal(lines.map((l) => [l.level, l.msg]), [[INFO, "mirror fetches every ref of its origin (made by an older version): cloning it again with branches and tags only"]]);
+  assert.is(brokenWarnings().length, warningsBefore);
+  assert.not.ok(mirrorRefs().some((ref) => ref.startsWith("refs/pull/")), mirrorRefs().join(" "));
+  assert.equal(mirrorGit("config", "--get-all", "remote.origin.fetch").trim().split("\n"), [...MIRROR_REFSPECS]);
 });
 
 /** Ways a mirror breaks: a kill mid-write, a full disk, a bad sector. */

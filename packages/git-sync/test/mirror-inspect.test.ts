@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { inspectMirror } from "../src/mirror-health.js";
+import { inspectMirror, MIRROR_REFSPECS } from "../src/mirror-health.js";
 import { GitCommandError } from "../src/run-git.js";
 
 // inspectMirror reads the mirror's origin settings with one `git config --get-regexp`; here git
@@ -18,9 +18,28 @@ const gitWith = (origin: string | null) => async (args: string[]) => {
   return origin;
 };
 
-test("inspect mirror - a mirror's origin: whole, with its URL", async () => {
-  const state = await inspectMirror(dir, gitWith("remote.origin.url file:///srv/git/my app.git\nremote.origin.mirror true\n"));
-  assert.equal(state, { problem: null, originUrl: "file:///srv/git/my app.git" });
+const FETCHES = MIRROR_REFSPECS.map((spec) => `remote.origin.fetch ${spec}\n`).join("");
+
+test("inspect mirror - a mirror's origin: whole, with its URL, fetching branches and tags", async () => {
+  const state = await inspectMirror(dir, gitWith(`remote.origin.url file:///srv/git/my app.git\nremote.origin.mirror true\n${FETCHES}`));
+  assert.equal(state, { problem: null, originUrl: "file:///srv/git/my app.git", branchesAndTagsOnly: true });
+});
+
+test("inspect mirror - a mirror fetching every ref (`clone --mirror`), or more or fewer than branches and tags, is not branches and tags only", async () => {
+  const olderLayouts = [
+    "remote.origin.fetch +refs/*:refs/*\n",
+    `${FETCHES}remote.origin.fetch +refs/pull/*:refs/pull/*\n`,
+    `remote.origin.fetch ${MIRROR_REFSPECS[0]}\n`,
+    "",
+  ];
+  for (const fetches of olderLayouts) {
+    const state = await inspectMirror(dir, gitWith(`remote.origin.url u\nremote.origin.mirror true\n${fetches}`));
+    assert.equal(state, { problem: null, originUrl: "u", branchesAndTagsOnly: false }, fetches);
+  }
+  // The order they are listed in does not matter.
+  const reversed = [...MIRROR_REFSPECS].reverse().map((spec) => `remote.origin.fetch ${spec}\n`).join("");
+  assert.is((await inspectMirror(dir, gitWith(`remote.origin.mirror true\n${reversed}`))).problem, null);
+  assert.ok(((await inspectMirror(dir, gitWith(`remote.origin.mirror true\n${reversed}`))) as { branchesAndTagsOnly: boolean }).branchesAndTagsOnly);
 });
 
 test("inspect mirror - git's other spellings of true count; false, 0 or no setting is no mirror", async () => {
