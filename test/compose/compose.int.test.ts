@@ -26,6 +26,7 @@ const SEED_CURL_BODY = `{
   "repository": {"name": "fruty_docker-ci"},
   "head_commit": {"id": "test"}
 }`;
+// github-status runs only with `--profile github` (and a token): not here.
 const SERVICES = ["builder", "git-sync", "ingress", "nats", "projector", "registry"];
 const API_TOKEN = randomUUID();
 
