@@ -4,9 +4,11 @@
  * own `X-GitHub-Delivery`; against a bare fastify route answering 202 to the same requests
  * (bench/baseline/bare-hook.ts). Both are their own processes, started by this script, and take
  * turns (bare, slipway, per round) so that noise on this machine hits both; one unmeasured
- * warm-up each first. Only ingress and NATS run: no git-sync, no builders.
+ * warm-up each first (3 s: after 1 s, ingress's first round still took 504-626 us of CPU per
+ * answer against 346-427 in the next two, and 366 with a 5 s warm-up). Only ingress and NATS
+ * run: no git-sync, no builders.
  *
- *   node --import tsx bench/hook.ts [--rounds 3] [--duration 5] [--connections 10] [--warmup 1]
+ *   node --import tsx bench/hook.ts [--rounds 3] [--duration 5] [--connections 10] [--warmup 3]
  *                                 [--nats native|container]  (default native: nats-server as `npm start` runs it)
  *
  * Afterwards the stream must hold exactly one WebhookReceived per 200 answer ingress gave (every
@@ -40,7 +42,7 @@ const { values: args } = parseArgs({
     rounds: { type: "string", default: "3" },
     duration: { type: "string", default: "5" },
     connections: { type: "string", default: "10" },
-    warmup: { type: "string", default: "1" },
+    warmup: { type: "string", default: "3" },
     nats: { type: "string", default: "native" },
   },
   strict: true,
