@@ -90,13 +90,13 @@ const opts = {
   settleMs: number("settle-ms", args["settle-ms"], 0),
 };
 
-/** Where the replaying projector and the last restarted one write V8 CPU profiles (lib/cpu-profile-preload.ts); kept after the run. */
+/** Where the replaying projector and the last restarted one write V8 CPU profiles (lib/cpu-profile-preload.mjs); kept after the run. */
 const cpuProfDir = args["cpu-prof"] === undefined ? null : resolve(args["cpu-prof"]);
 
-const PROFILE_PRELOAD = join(dirname(fileURLToPath(import.meta.url)), "lib", "cpu-profile-preload.ts");
-/** Environment that makes a service profile itself (see lib/cpu-profile-preload.ts). */
+const PROFILE_PRELOAD = join(dirname(fileURLToPath(import.meta.url)), "lib", "cpu-profile-preload.mjs");
+/** Environment that makes a service profile itself (see lib/cpu-profile-preload.mjs). */
 const profilerEnv = (dir: string, name: string): Record<string, string> => ({
-  NODE_OPTIONS: [process.env.NODE_OPTIONS, "--import tsx", `--import ${pathToFileURL(PROFILE_PRELOAD).href}`].filter(Boolean).join(" "),
+  NODE_OPTIONS: [process.env.NODE_OPTIONS, `--import ${pathToFileURL(PROFILE_PRELOAD).href}`].filter(Boolean).join(" "),
   BENCH_CPU_PROF_DIR: dir,
   BENCH_CPU_PROF_NAME: name,
 });
@@ -246,6 +246,7 @@ async function main(): Promise<void> {
     });
     const commandCpuMs = commandCpu0 === null ? null : (cpuMs(pid) ?? NaN) - commandCpu0;
     log(`  replay command ${command.state} in ${(command.ms / 1000).toFixed(1)} s: ${command.applied} events (${Math.round(command.applied / (command.ms / 1000))}/s); API answered ${command.apiAnswers} list requests meanwhile, failed ${command.apiFailures}`);
+    if (command.state === "failed") log(`  replay command error: ${command.error ?? "(none given)"}`);
     eventDrains.push(...(await drains(nc, eventsOnly)));
     const replayEnd = Math.max(caught.eventsDoneAt ?? performance.now(), caught.logsDoneAt ?? performance.now());
     if (caught.timedOut) log(`  replay timed out after ${opts.replayTimeoutMs / 1000} s: the figures below are of a partial replay`);
