@@ -8,7 +8,7 @@ export { ensureNatsServer, type NatsServer } from "./infra/nats.js";
 export { ensureRegistryServer } from "./infra/registry.js";
 export { dockerClient, dockerAnswers, imageExists } from "./docker.js";
 export { freePort, tcpReachable, httpStatus, waitUntil, splitHostPort } from "./net.js";
-export { repoRoot, stateDir, serviceEntry } from "./paths.js";
+export { repoRoot, stateDir, serviceBuildProblem, serviceEntry } from "./paths.js";
 export { spawnChild, spawnDaemon, stopPid, type Child, type ChildOptions, type Exit } from "./processes.js";
 export { isReadyLine } from "./lines.js";
 export { findBinary, librariesOf } from "./binaries.js";

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { isReadyLine, repoRoot, serviceEntry, spawnChild, type Exit } from "@slipway/launcher";
+import { isReadyLine, repoRoot, serviceBuildProblem, serviceEntry, spawnChild, type Exit } from "@slipway/launcher";
 
 /** A service process started from its built entry point. */
 export type RunningService = {
@@ -18,18 +18,19 @@ export type StartServiceOptions = {
   cwd?: string;
   /** Default 60 s. */
   readyTimeoutMs?: number;
-  /** Another script to run instead of packages/<name>/dist/main.js (the harness's own tests). */
+  /** Another script to run instead of the service's bundle, packages/<name>/dist/main.bundle.mjs (the harness's own tests). */
   entry?: string;
 };
 
 /**
- * Runs `node packages/<name>/dist/main.js` with our env plus `env`, and resolves once it logged
+ * Runs `node packages/<name>/dist/main.bundle.mjs` with our env plus `env`, and resolves once it logged
  * `{"msg":"ready"}`; rejects with its output if it exits first or is not ready in time (the
  * process is then stopped).
  */
 export async function startService(name: string, env: Record<string, string> = {}, options: StartServiceOptions = {}): Promise<RunningService> {
   const entry = options.entry ?? serviceEntry(name);
-  if (!existsSync(entry)) throw new Error(`${name}: ${entry} is missing; build it with \`npx tsc -b packages/${name}\``);
+  const problem = options.entry === undefined ? serviceBuildProblem(name) : existsSync(entry) ? null : `${entry} is missing`;
+  if (problem !== null) throw new Error(`${name}: ${problem}; build it with \`pnpm run build\``);
   const child = spawnChild({
     name,
     command: process.execPath,

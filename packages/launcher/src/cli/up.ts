@@ -6,7 +6,6 @@
  * of each process it runs in .slipway/run/<name>.pid. Ctrl-C stops the services, then only the
  * infrastructure this launcher started.
  */
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ensureDockerEngine } from "../infra/docker.js";
 import { ensureNatsServer } from "../infra/nats.js";
@@ -14,7 +13,7 @@ import { ensureRegistryServer } from "../infra/registry.js";
 import { InfraKeeper } from "./infra-keeper.js";
 import { launcherPidFiles } from "./pid-files.js";
 import { humanLine, prefixLine } from "../lines.js";
-import { repoRoot, serviceEntry } from "../paths.js";
+import { repoRoot, serviceBuildProblem, serviceEntry } from "../paths.js";
 import { launcherConfig, serviceProcesses, type LauncherConfig } from "./config.js";
 import { Supervised } from "./supervisor.js";
 import { printSummary, type InfraState } from "./summary.js";
@@ -45,9 +44,12 @@ async function main(): Promise<void> {
     }
     return server;
   };
-  const missing = [...new Set(processes.map((p) => p.service))].filter((s) => !existsSync(serviceEntry(s)));
-  if (missing.length > 0) {
-    for (const s of missing) say(`${s} is not built: ${serviceEntry(s)} is missing`);
+  const unbuilt = [...new Set(processes.map((p) => p.service))].flatMap((s) => {
+    const problem = serviceBuildProblem(s);
+    return problem === null ? [] : [{ service: s, problem }];
+  });
+  if (unbuilt.length > 0) {
+    for (const { service, problem } of unbuilt) say(`${service} is not built: ${problem}`);
     say("build the workspace first (`pnpm run build`, or `npm start` runs scripts/bootstrap.sh which does it)");
     process.exit(1);
   }
