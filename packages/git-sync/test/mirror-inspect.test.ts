@@ -38,8 +38,7 @@ test("inspect mirror - a mirror fetching every ref (`clone --mirror`), or more o
   }
   // The order they are listed in does not matter.
   const reversed = [...MIRROR_REFSPECS].reverse().map((spec) => `remote.origin.fetch ${spec}\n`).join("");
-  assert.is((await inspectMirror(dir, gitWith(`remote.origin.mirror true\n${reversed}`))).problem, null);
-  assert.ok(((await inspectMirror(dir, gitWith(`remote.origin.mirror true\n${reversed}`))) as { branchesAndTagsOnly: boolean }).branchesAndTagsOnly);
+  assert.equal(await inspectMirror(dir, gitWith(`remote.origin.mirror true\n${reversed}`)), { problem: null, originUrl: "", branchesAndTagsOnly: true });
 });
 
 test("inspect mirror - git's other spellings of true count; false, 0 or no setting is no mirror", async () => {
