@@ -99,7 +99,7 @@ test("harness - startService names the missing build of an unknown service", asy
     await startService("no-such-service");
     assert.unreachable("should have rejected");
   } catch (err) {
-    assert.match((err as Error).message, /packages\/no-such-service\/dist\/main\.js is missing/);
+    assert.match((err as Error).message, /packages\/no-such-service\/dist\/main\.bundle\.mjs is missing; build it with `pnpm run build`/);
   }
 });
 
