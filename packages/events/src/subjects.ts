@@ -13,11 +13,18 @@ const UNSAFE = /[^A-Za-z0-9_-]/gu;
  */
 export function encodeToken(value: string): string {
   if (value === "") return "~";
-  return value.replace(UNSAFE, (char) => {
-    let escaped = "";
-    for (const byte of Buffer.from(char, "utf8")) escaped += "~" + byte.toString(16).padStart(2, "0");
-    return escaped;
-  });
+  return value.replace(UNSAFE, escapeChar);
+}
+
+/** The escapes of ASCII characters, made once: every hook's subject escapes its repo's `/`. */
+const ASCII_ESCAPES = Array.from({ length: 128 }, (_, code) => `~${code.toString(16).padStart(2, "0")}`);
+
+function escapeChar(char: string): string {
+  const code = char.charCodeAt(0);
+  if (code < 128) return ASCII_ESCAPES[code]!;
+  let escaped = "";
+  for (const byte of Buffer.from(char, "utf8")) escaped += "~" + byte.toString(16).padStart(2, "0");
+  return escaped;
 }
 
 /** Reverses `encodeToken`; throws on a token `encodeToken` cannot have produced. */

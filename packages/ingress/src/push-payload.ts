@@ -66,26 +66,31 @@ export function parsePush(body: unknown): ParsedPush | PayloadProblem {
   };
 }
 
+type FieldCheck = [field: string, value: (body: PushPayload) => string | undefined | null, check: (v: string) => string | null];
+
+/** The grammar checks, in order; one list for every hook, not one made per hook. */
+const FIELD_CHECKS: readonly FieldCheck[] = [
+  ["/repository/name", (b) => b.repository.name, githubNameProblem],
+  ["/repository/owner/login", (b) => b.repository.owner?.login, githubNameProblem],
+  ["/repository/owner/name", (b) => b.repository.owner?.name, githubNameProblem],
+  ["/repository/full_name", (b) => b.repository.full_name, fullNameProblem],
+  ["/ref", (b) => b.ref, pushRefProblem],
+  ["/repository/default_branch", (b) => b.repository.default_branch, (branch) => refFormatProblem(`refs/heads/${branch}`) ?? (branch.startsWith("-") ? "begins with -" : null)],
+  ["/head_commit/id", (b) => b.head_commit?.id, (id) => (REQUESTED_SHA.test(id) ? null : "must be a commit sha")],
+  ["/after", (b) => b.after, (id) => (REQUESTED_SHA.test(id) ? null : "must be a commit sha")],
+  ["/pusher/name", (b) => b.pusher?.name, (n) => (PRINTABLE.test(n) ? null : "contains a control character")],
+];
+
 /**
  * What the schema cannot say: names as GitHub makes them, refs as git accepts them. The first
  * problem names its field, as the schema's errors do.
  */
 function grammarProblem(body: PushPayload): string | null {
   const repo = body.repository;
-  const checks: [string, string | undefined | null, (v: string) => string | null][] = [
-    ["/repository/name", repo.name, githubNameProblem],
-    ["/repository/owner/login", repo.owner?.login, githubNameProblem],
-    ["/repository/owner/name", repo.owner?.name, githubNameProblem],
-    ["/repository/full_name", repo.full_name, fullNameProblem],
-    ["/ref", body.ref, pushRefProblem],
-    ["/repository/default_branch", repo.default_branch, (b) => refFormatProblem(`refs/heads/${b}`) ?? (b.startsWith("-") ? "begins with -" : null)],
-    ["/head_commit/id", body.head_commit?.id, (id) => (REQUESTED_SHA.test(id) ? null : "must be a commit sha")],
-    ["/after", body.after, (id) => (REQUESTED_SHA.test(id) ? null : "must be a commit sha")],
-    ["/pusher/name", body.pusher?.name, (n) => (PRINTABLE.test(n) ? null : "contains a control character")],
-  ];
-  for (const [field, value, check] of checks) {
-    if (value === undefined || value === null) continue;
-    const problem = check(value);
+  for (const [field, value, check] of FIELD_CHECKS) {
+    const v = value(body);
+    if (v === undefined || v === null) continue;
+    const problem = check(v);
     if (problem) return `invalid push payload at ${field}: ${problem}`;
   }
   const owner = repo.owner?.login ?? repo.owner?.name;

@@ -33,6 +33,9 @@ function decodeOrNull(data: Uint8Array): Event | null {
   }
 }
 
+/** Whether the file is finished: the thread then ends on its own, once its reply is sent. */
+let finished = false;
+
 function handle(req: LoadRequest): void {
   switch (req.type) {
     case "batch":
@@ -44,6 +47,7 @@ function handle(req: LoadRequest): void {
     case "finish":
       state.finishBulkLoad();
       state.close();
+      finished = true;
       return;
     default: {
       const _exhaustive: never = req;
@@ -61,4 +65,6 @@ port.on("message", (req: LoadRequest) => {
     }
   }
   port.postMessage((failure === null ? { type: "ok" } : { type: "failed", message: failure }) satisfies LoadReply);
+  // Nothing left to do: closing the port lets the thread exit normally (its exit handlers run).
+  if (finished) port.close();
 });

@@ -6,6 +6,8 @@ import type { ReplayTarget } from "./replay.js";
 const BATCH_MESSAGES = 2000;
 /** Requests the writer may have queued before the reading side waits for it. */
 const MAX_IN_FLIGHT = 4;
+/** How long a finished writer may take to end on its own before it is stopped. */
+const EXIT_WAIT_MS = 5000;
 
 /**
  * Starts the writer thread. Built, it is a module of its own; run from source (the tests' loader),
@@ -30,6 +32,7 @@ type Message = { seq: number; data: Uint8Array };
  */
 export class BulkViewLoader implements ReplayTarget {
   private readonly worker: Worker;
+  private readonly exited: Promise<void>;
   private readonly waiting: { resolve: () => void; reject: (err: Error) => void }[] = [];
   private readonly inFlight: Promise<void>[] = [];
   private failure: Error | null = null;
@@ -47,6 +50,7 @@ export class BulkViewLoader implements ReplayTarget {
     });
     this.worker.on("error", (err) => this.fail(err));
     this.worker.on("exit", (code) => this.fail(new Error(`the rebuilt view's writer stopped (exit code ${code})`)));
+    this.exited = new Promise((resolve) => this.worker.once("exit", () => resolve()));
   }
 
   checkpoint(): number {
@@ -75,6 +79,10 @@ export class BulkViewLoader implements ReplayTarget {
     await this.commit();
     const finished = this.send({ type: "finish" });
     await Promise.all([...this.inFlight.splice(0), finished]);
+    // The writer ends on its own once finished; stopping it instead would skip its exit handlers.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.exited, new Promise<void>((resolve) => (timer = setTimeout(resolve, EXIT_WAIT_MS)))]);
+    clearTimeout(timer);
     await this.close();
   }
 

@@ -1,5 +1,5 @@
 import type { WebhookIgnored, WebhookReceived } from "@slipway/events";
-import { DeliveryStatus, type DeliveryView } from "./read-model.js";
+import { DeliveryStatus, type DeliveryIgnored, type DeliveryView } from "./read-model.js";
 
 /**
  * How ingress's verdict on a push becomes a DeliveryView: pure functions, like build-steps.ts.
@@ -7,8 +7,13 @@ import { DeliveryStatus, type DeliveryView } from "./read-model.js";
  * same way; an ignored one adds why nothing ran.
  */
 
-/** The facts of the push itself, as WebhookReceived and WebhookIgnored both carry them. */
-function fromPush(d: WebhookReceived | WebhookIgnored, time: string): Omit<DeliveryView, "status" | "ignored" | "events"> {
+/**
+ * A delivery made from the facts of the push, as WebhookReceived and WebhookIgnored both carry
+ * them. One object literal, not the facts spread into a new object with `status`, `ignored` and
+ * `events` added: V8 makes a spread that adds keys the hard way (~7 us here, against ~0.2), and a
+ * replay does it for every delivery. Key order as it always was (the records' JSON keeps it).
+ */
+function fromPush(d: WebhookReceived | WebhookIgnored, status: DeliveryStatus, ignored: DeliveryIgnored | null, receivedAt: string, updatedAt: string, events: DeliveryView["events"]): DeliveryView {
   return {
     deliveryId: d.deliveryId,
     repo: d.repo.key,
@@ -21,8 +26,11 @@ function fromPush(d: WebhookReceived | WebhookIgnored, time: string): Omit<Deliv
     buildNumber: null,
     dockerfiles: [],
     error: null,
-    receivedAt: time,
-    updatedAt: time,
+    receivedAt,
+    updatedAt,
+    status,
+    ignored,
+    events,
   };
 }
 
@@ -33,9 +41,9 @@ function fromPush(d: WebhookReceived | WebhookIgnored, time: string): Omit<Deliv
  * "ignored" (first seen time kept).
  */
 export function received(existing: DeliveryView | undefined, d: WebhookReceived, time: string): DeliveryView | undefined {
-  if (existing === undefined) return { ...fromPush(d, time), status: DeliveryStatus.received, ignored: null, events: [] };
+  if (existing === undefined) return fromPush(d, DeliveryStatus.received, null, time, time, []);
   if (existing.status !== DeliveryStatus.ignored) return undefined;
-  return { ...fromPush(d, existing.receivedAt), status: DeliveryStatus.received, ignored: null, updatedAt: time, events: existing.events };
+  return fromPush(d, DeliveryStatus.received, null, existing.receivedAt, time, existing.events);
 }
 
 /**
@@ -45,7 +53,7 @@ export function received(existing: DeliveryView | undefined, d: WebhookReceived,
  */
 export function ignored(existing: DeliveryView | undefined, d: WebhookIgnored, time: string): DeliveryView | undefined {
   if (existing !== undefined) return undefined;
-  return { ...fromPush(d, time), status: DeliveryStatus.ignored, ignored: { reason: d.reason, message: d.message }, events: [] };
+  return fromPush(d, DeliveryStatus.ignored, { reason: d.reason, message: d.message }, time, time, []);
 }
 
 /** A delivery known only from git-sync's verdict (its WebhookReceived was not seen, e.g. removed by stream limits). */
