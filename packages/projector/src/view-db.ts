@@ -82,6 +82,8 @@ export function openViewDb(path: string, options: { bulk?: boolean } = {}): Data
   try {
     const version = db.pragma("user_version", { simple: true }) as number;
     if (options.bulk && version !== 0) throw new Error(`${path} exists: a bulk load needs a new file`);
+    // Before anything is written (a file's page size is fixed then; an older file keeps its own).
+    if (version === 0) db.pragma(`page_size = ${PAGE_BYTES}`);
     if (options.bulk) {
       db.pragma("journal_mode = OFF");
       db.pragma("synchronous = OFF");
@@ -104,6 +106,14 @@ export function openViewDb(path: string, options: { bulk?: boolean } = {}): Data
     throw err;
   }
 }
+
+/**
+ * Page size of a new view file. A build's row is ~2 KB of JSON, which SQLite's default 4 KiB
+ * pages hold one or two of: a replay of 1,000,000 messages (533,769 events) took 17.7-19.5 s
+ * with 4 KiB pages and 14.9-18.0 s with 16 KiB (runs alternating on this 2-core machine; 8 and
+ * 32 KiB in between), the view's indexes being built faster from fewer, fuller pages.
+ */
+const PAGE_BYTES = 16384;
 
 /** Address space a bulk load maps its file into (SQLite's own ceiling is 2 GiB). */
 const BULK_MMAP_BYTES = 2 ** 31;
