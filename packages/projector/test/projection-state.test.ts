@@ -27,6 +27,20 @@ test("view file - a reopen finds what was committed, with its checkpoint and str
   again.close();
 });
 
+test("view file - a new file, live or bulk-loaded, has 16 KiB pages (a build's row is ~2 KB)", () => {
+  for (const [name, bulk] of [["live.sqlite", false], ["bulk.sqlite", true]] as const) {
+    const path = join(dir, name);
+    const state = ProjectionState.open(path, null, { bulk });
+    state.apply(queuedOf(1, 10, 1), 1);
+    if (bulk) state.finishBulkLoad();
+    else state.commit();
+    state.close();
+    const db = new Database(path, { readonly: true });
+    assert.is(db.pragma("page_size", { simple: true }), 16384, name);
+    db.close();
+  }
+});
+
 test("view file - a file of another layout version is refused by name", () => {
   const path = join(dir, "b.sqlite");
   const db = new Database(path);
