@@ -28,7 +28,7 @@ test("view file - a reopen finds what was committed, with its checkpoint and str
 });
 
 test("view file - a new file, live or bulk-loaded, has 16 KiB pages (a build's row is ~2 KB)", () => {
-  for (const [name, bulk] of [["live.sqlite", false], ["bulk.sqlite", true]] as const) {
+  for (const [name, bulk] of [["pages-live.sqlite", false], ["pages-bulk.sqlite", true]] as const) {
     const path = join(dir, name);
     const state = ProjectionState.open(path, null, { bulk });
     state.apply(queuedOf(1, 10, 1), 1);
