@@ -1,9 +1,7 @@
-import { Readable } from "node:stream";
-import type { ReadableStream as NodeWebStream } from "node:stream/web";
 import type Docker from "dockerode";
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { ObjectStore } from "@nats-io/obj";
-import { eventIds, FailureStage, nextAttemptNumber, publishEvent, readBuildRecord, usedAttempts, withHeartbeat, type BuildQueued, type Event, type EventData, type EventType, type HandlerContext } from "@slipway/events";
+import { ContextPartMissingError, contextTar, eventIds, FailureStage, nextAttemptNumber, publishEvent, readBuildRecord, usedAttempts, withHeartbeat, type BuildQueued, type Event, type EventData, type EventType, type HandlerContext } from "@slipway/events";
 import type { Logger } from "@slipway/service-kit";
 import type { BackendChooser } from "./build-backend.js";
 import { buildWithBuildKit } from "./buildkit-build.js";
@@ -176,9 +174,8 @@ async function buildFromStore(deps: BuildJobDeps, q: BuildQueued, reference: str
   }
   if (!object) throw new ContextMissingError(q.contextObject);
 
-  // The object store's stream is a web stream; its type differs from node's only nominally.
-  const web: NodeWebStream<Uint8Array> = object.data;
-  const context = Readable.fromWeb(web);
+  // The tar itself, or assembled from a spliced context's records and the large files they name.
+  const context = contextTar(deps.contexts, object);
   // A context that breaks off mid-read must stop the build: Docker would otherwise wait for the rest.
   const abort = new AbortController();
   let readError: unknown = null;
@@ -208,6 +205,7 @@ async function buildFromStore(deps: BuildJobDeps, q: BuildQueued, reference: str
     });
     return await buildImage(deps.docker, { ...request, context: labelled, buildArgs: { ...deps.config.buildArgs } }, write, ready);
   } catch (err) {
+    if (readError instanceof ContextPartMissingError) throw new ContextMissingError(q.contextObject, readError.part);
     if (readError !== null) {
       throw new ContextReadError(`build context broke off: ${readError instanceof Error ? readError.message : String(readError)}`, { cause: readError });
     }

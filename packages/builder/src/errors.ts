@@ -36,11 +36,12 @@ export class NonRetryableError extends BuilderError {
   override name = "NonRetryableError";
 }
 
-/** The context object named by `BuildQueued` is not (or no longer) in the object store. */
+/** The context object named by `BuildQueued` (or a large file it refers to: `part`) is not, or no longer, in the object store. */
 export class ContextMissingError extends NonRetryableError {
   override name = "ContextMissingError";
-  constructor(objectName: string) {
-    super(BuilderErrorCode.ContextMissing, FailureStage.context, `build context ${JSON.stringify(objectName)} is not in the object store (expired or never stored)`);
+  constructor(objectName: string, part?: string) {
+    const what = part === undefined ? `build context ${JSON.stringify(objectName)}` : `a large file of build context ${JSON.stringify(objectName)} (${part})`;
+    super(BuilderErrorCode.ContextMissing, FailureStage.context, `${what} is not in the object store (expired or never stored)`);
   }
 }
 

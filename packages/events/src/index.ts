@@ -5,6 +5,7 @@ export * from "./catalog.js";
 export * from "./envelope.js";
 export * from "./codec.js";
 export * from "./streams.js";
+export * from "./context-format.js";
 export * from "./projector-durables.js";
 export * from "./publish.js";
 export * from "./consume.js";

@@ -18,6 +18,8 @@ export type ArchiveFile = {
    * Fails with git's error if git failed.
    */
   fill(into: Buffer): Promise<number>;
+  /** Moves past the next `bytes` of the tar without reading them (git may not have written them yet). */
+  skip(bytes: number): void;
   /** Kills git if it still runs and deletes the file. */
   close(): Promise<void>;
 };
@@ -70,6 +72,9 @@ export async function openArchiveFile(mirror: string, sha: string, tmpDir: strin
         }
       }
       return filled;
+    },
+    skip(bytes) {
+      position += bytes;
     },
     close: () => close(file),
   };

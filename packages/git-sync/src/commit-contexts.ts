@@ -12,7 +12,7 @@ import { FULL_SHA, resolveCommitTree, type ResolvedCommit } from "./commit.js";
 import type { ObjectWriter } from "./object-writer.js";
 
 export type CommitContextsDeps = {
-  config: Pick<GitSyncConfig, "contextMaxBytes" | "gitSubmodules" | "gitTimeoutMs" | "gitUrl" | "dataDir">;
+  config: Pick<GitSyncConfig, "contextMaxBytes" | "gitSubmodules" | "gitTimeoutMs" | "gitUrl" | "dataDir" | "streams">;
   contexts: ObjectStore;
   contextWriter: ObjectWriter;
   git: SimpleGit;
@@ -64,6 +64,9 @@ export async function storeCommitContexts(deps: CommitContextsDeps, repoKey: str
     maxBytes: config.contextMaxBytes,
     tmpDir: archiveDir(config.dataDir),
     ahead,
+    gitTimeoutMs: config.gitTimeoutMs,
+    // Contexts live for the bucket's TTL; a large file they refer to is rewritten past half of it.
+    blobRefreshMs: Math.floor(config.streams.contextsTtlMs / 2),
     submodules: submodules
       ? {
           cloneUrl: deps.url,

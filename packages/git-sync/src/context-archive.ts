@@ -1,15 +1,17 @@
-import { Readable } from "node:stream";
 import type { ObjectStore } from "@nats-io/obj";
+import { blobObjectName, contextTarBytes } from "@slipway/events";
 import type { ContextPlan } from "./context-plan.js";
 import { SyncError, SyncErrorCode } from "./errors.js";
 import { runGit } from "./run-git.js";
 import { withSubmoduleCheckout, type CheckoutOptions } from "./submodule-checkout.js";
 import { archiveDirectory } from "./tar-sources.js";
-import { archivePieces, openArchiveFile, type ArchiveAhead } from "./archive-file.js";
+import { openArchiveFile, type ArchiveAhead, type ArchiveFile } from "./archive-file.js";
 import { filterTar } from "./tar-filter.js";
 import { chunkSourceOf, type ChunkSource, type ObjectWriter } from "./object-writer.js";
+import { readAhead } from "./tar-walk.js";
+import { ContextOverLimit, largeFiles, storedBlobs, storeSpliced, type SplicedOptions } from "./spliced-context.js";
 
-/** Read size of an archive through the filter, and of what is counted past the size limit. */
+/** Read size of what is counted past the size limit. */
 const ARCHIVE_READ_BYTES = 1024 * 1024;
 
 /** A build context in the object store. */
@@ -24,43 +26,61 @@ export type StoreContextsOptions = {
   submodules: null | (CheckoutOptions & { cloneUrl: string; checkoutsDir: string });
   /** `git archive` of this commit already started: used by the first context that needs one. */
   ahead: ArchiveAhead | null;
+  /** Deadline of each git command. */
+  gitTimeoutMs: number;
+  /** A stored large file older than this is written again (see storedBlobs); 0 = never. */
+  blobRefreshMs: number;
 };
 
 /**
  * Stores the planned contexts of a commit: each one a tar of the commit's tree (or of a checkout
- * with submodules) with its ignore file applied, streamed into the object store. A context
- * already there (a redelivery, another push of the same commit) is not made again.
+ * with submodules) with its ignore file applied, streamed into the object store, the commit's
+ * tree in the spliced format (its large files stored once for all commits). A context already
+ * there (a redelivery, another push of the same commit) is not made again.
  */
 export async function storeContexts(store: ObjectStore, writer: ObjectWriter, mirror: string, sha: string, plans: readonly ContextPlan[], options: StoreContextsOptions): Promise<StoredContext[]> {
   const sizes = new Map<string, number>();
   for (const plan of plans) {
     const existing = await store.info(plan.object);
-    if (existing && !existing.deleted) sizes.set(plan.object, existing.size);
+    if (existing && !existing.deleted) sizes.set(plan.object, contextTarBytes(existing));
   }
   const missing = plans.filter((plan) => !sizes.has(plan.object));
-  // `whole`: the tar as `git archive` writes it, when a context needs no filter (no ignore file).
-  const storeAll = async (tar: () => AsyncIterable<Buffer>, whole: (() => Promise<ContextSource>) | null) => {
+  if (missing.length === 0) return described(plans, sizes);
+  const sub = options.submodules;
+  if (sub === null) {
+    // `git archive`'s tar, walked entry by entry: left out what the ignore file excludes, large
+    // files referred to as stored blobs (spliced-context.ts).
+    const large = (await largeFiles(mirror, sha, options.gitTimeoutMs)) ?? new Map();
+    const stored = await storedBlobs(store, [...large.values()].map((f) => blobObjectName(f.oid)), options.blobRefreshMs);
     for (const plan of missing) {
-      const source = whole && plan.ignoreFile === null ? await whole() : piecesSource(filterTar(Readable.from(tar()), plan.keeps));
-      sizes.set(plan.object, await storeOne(writer, plan, source, options.maxBytes));
+      const started = options.ahead?.sha === sha ? options.ahead.take() : null;
+      const archive = await (started ?? openArchiveFile(mirror, sha, options.tmpDir));
+      sizes.set(plan.object, await storeOneSpliced(writer, plan, archive, { keeps: plan.keeps, large, stored, maxBytes: options.maxBytes }));
     }
-  };
-  if (missing.length > 0) {
-    const sub = options.submodules;
-    // `git archive`'s tar needs no filter without an ignore file: copying it through the filter
-    // cost a 100 MB context ~0.2-0.4 s of CPU. Then the object writer's chunks are filled from
-    // the archive file directly. (GNU tar's listing starts with `./`, which the filter leaves
-    // out, so a checkout's tar always goes through it.)
-    if (sub === null) {
-      const started = () => (options.ahead?.sha === sha ? options.ahead.take() : null);
-      const whole = () => started() ?? openArchiveFile(mirror, sha, options.tmpDir);
-      await storeAll(() => archivePieces(started() ?? openArchiveFile(mirror, sha, options.tmpDir), ARCHIVE_READ_BYTES), whole);
-    } else {
-      const commitTime = Number((await runGit(["show", "-s", "--format=%ct", sha], { gitDir: mirror, timeoutMs: sub.timeoutMs })).trim());
-      await withSubmoduleCheckout(mirror, sha, sub.cloneUrl, sub.checkoutsDir, sub, (dir) => storeAll(() => archiveDirectory(dir, commitTime), null));
-    }
+  } else {
+    // A checkout's tar (GNU tar: its listing starts with `./`) goes through the filter and is stored plain.
+    const commitTime = Number((await runGit(["show", "-s", "--format=%ct", sha], { gitDir: mirror, timeoutMs: sub.timeoutMs })).trim());
+    await withSubmoduleCheckout(mirror, sha, sub.cloneUrl, sub.checkoutsDir, sub, async (dir) => {
+      for (const plan of missing) sizes.set(plan.object, await storeOne(writer, plan, piecesSource(filterTar(archiveDirectory(dir, commitTime), plan.keeps)), options.maxBytes));
+    });
   }
+  return described(plans, sizes);
+}
+
+function described(plans: readonly ContextPlan[], sizes: ReadonlyMap<string, number>): StoredContext[] {
   return plans.map((plan) => ({ object: plan.object, bytes: sizes.get(plan.object) ?? 0, dockerfiles: plan.dockerfiles }));
+}
+
+/** One context in the spliced format; closes the archive (kills its git, deletes its file) either way. */
+async function storeOneSpliced(writer: ObjectWriter, plan: ContextPlan, archive: ArchiveFile, o: SplicedOptions): Promise<number> {
+  try {
+    return await storeSpliced(writer, plan.object, readAhead(archive), o);
+  } catch (cause) {
+    if (cause instanceof ContextOverLimit) throw tooLarge(plan, cause.bytes, o.maxBytes);
+    throw new SyncError(SyncErrorCode.ArchiveFailed, `build context ${plan.object} could not be stored: ${(cause as Error).message}`, true, { cause });
+  } finally {
+    await archive.close();
+  }
 }
 
 /** A context's tar, read into the writer's chunks; closing it ends its git or tar and deletes its file. */

@@ -15,8 +15,9 @@ export type ObjectWriter = {
   /**
    * Writes `name` from `source`, chunk by chunk; resolves with its size once the object is
    * complete. A failed write (or a `source` that throws) leaves no chunk behind and no object.
+   * `metadata`, asked once the source has ended, goes into the object's info.
    */
-  put(name: string, source: ChunkSource): Promise<{ size: number; chunks: number }>;
+  put(name: string, source: ChunkSource, metadata?: () => Record<string, string>): Promise<{ size: number; chunks: number }>;
 };
 
 /** A source of pieces of any sizes (a stream) as a ChunkSource: each piece is copied into the chunks. */
@@ -71,7 +72,7 @@ export function objectWriter(nc: NatsConnection, jsm: JetStreamManager, bucket: 
   const stream = `OBJ_${bucket}`;
 
   return {
-    async put(name, source) {
+    async put(name, source, metadata) {
       const chunkBytes = Math.min(options.chunkBytes, nc.info?.max_payload ?? options.chunkBytes);
       const id = nuid.next();
       const chunkSubject = `$O.${bucket}.C.${id}`;
@@ -123,6 +124,7 @@ export function objectWriter(nc: NatsConnection, jsm: JetStreamManager, bucket: 
           mtime: new Date().toISOString(),
           digest: `SHA-256=${paddedBase64Url(sha.digest())}`,
           deleted: false,
+          ...(metadata ? { metadata: metadata() } : {}),
         };
         // The info replaces any earlier one of the name (a rollup), as the library's put does.
         const h = headers();

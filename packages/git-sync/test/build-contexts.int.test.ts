@@ -9,11 +9,10 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import type { ObjectStore } from "@nats-io/obj";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { decodeEvent, ensureContextStore, eventIds, publishEvent, type Event, type WebhookReceived } from "@slipway/events";
+import { contextTar, contextTarBytes, decodeEvent, ensureContextStore, eventIds, publishEvent, type Event, type WebhookReceived } from "@slipway/events";
 import {
   createGitFixture,
   dockerClient,
@@ -147,7 +146,7 @@ it("build contexts - .dockerignore keeps secret.txt out of the image; <Dockerfil
       [`ctxapp@${sha}:Dockerfile_own`, ["Dockerfile_own"]],
     ],
   );
-  for (const c of updated.data.contexts ?? []) assert.is((await ctx.store.info(c.object))?.size, c.bytes, c.object);
+  for (const c of updated.data.contexts ?? []) assert.is(contextTarBytes((await ctx.store.info(c.object))!), c.bytes, c.object);
   assert.is(updated.data.contextBytes, updated.data.contexts?.[0]?.bytes);
   const queued = ofDelivery("c1", "BuildQueued").map((q) => [q.data.dockerfile, q.data.contextObject]).sort();
   assert.equal(queued, [
@@ -165,7 +164,7 @@ it("build contexts - the engine's builders and an excluded Dockerfile: the class
     assert.ok(stored, object);
     const tag = `${LOCAL_TAG}:${version === "1" ? "classic" : "buildkit"}`;
     const docker = dockerClient();
-    const output = await docker.buildImage(Readable.fromWeb(stored.data as Parameters<typeof Readable.fromWeb>[0]), { dockerfile: "Dockerfile_hidden", t: tag, version });
+    const output = await docker.buildImage(contextTar(ctx.store, stored), { dockerfile: "Dockerfile_hidden", t: tag, version });
     const messages = await new Promise<{ error?: string }[]>((resolve, reject) => docker.modem.followProgress(output, (err: Error | null, res: { error?: string }[]) => (err ? reject(err) : resolve(res))));
     assert.equal(messages.filter((m) => m.error), []);
     return filesIn(tag);

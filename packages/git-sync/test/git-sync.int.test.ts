@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { ensureContextStore, publishEvent, eventIds, decodeEvent, type Event, type WebhookReceived } from "@slipway/events";
+import { contextTar, ensureContextStore, publishEvent, eventIds, decodeEvent, type Event, type WebhookReceived } from "@slipway/events";
 import { createGitFixture, startService, withJetStream } from "@slipway/test-kit";
 
 const it = suite("git-sync");
@@ -87,7 +87,7 @@ it("first webhook clones, stores the context and queues one build per Dockerfile
   const store = await ensureContextStore(bus.nc);
   const object = await store.get(updated.data.contextObject);
   assert.ok(object);
-  const tar = Buffer.from(await new Response(object!.data).arrayBuffer());
+  const tar = Buffer.concat(await contextTar(store, object!).toArray());
   const listing = execFileSync("tar", ["-t"], { input: tar, encoding: "utf8" }).split("\n").filter(Boolean).sort();
   assert.equal(listing, ["Dockerfile", "Dockerfile.dev", "Dockerfile.dockerignore", "app.txt"]);
 });
