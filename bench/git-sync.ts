@@ -34,10 +34,12 @@ import { commandSpans, peakOf, startTreeSampler, type TreeSampler } from "./lib/
 import { nonce } from "./lib/repos.js";
 import { median } from "./lib/report.js";
 import { timeStorePuts } from "./lib/store-probe.js";
+import { timeContextReads } from "./lib/read-probe.js";
 import { assertUpdated, SyncBench, type SyncOutcome } from "./lib/sync-watch.js";
 
 const GOAL_PUSH_MS = 500;
 const GOAL_BURST_RATIO = 0.75;
+const READ_ROUNDS = 5;
 const MiB = 1024 * 1024;
 
 const { values: args } = parseArgs({
@@ -261,8 +263,11 @@ async function main(): Promise<void> {
       const bigRun = await runRepo(bench, bigRepo, tag);
       log("the object-store write alone, for comparison");
       const probes = await timeStorePuts(bench.natsUrl, bigRun.mirror, bigRun.pushes.at(-1)!.sha);
+      log("a builder's read of the last context, and of the same tar stored plain");
+      const last = bigRun.pushes.at(-1)!;
+      const reads = await timeContextReads(bench.natsUrl, last.slipway.outcome.updated!.contextObject, bigRun.mirror, last.sha, READ_ROUNDS);
       const burst = await runBurst(bench, setA, setB, tag);
-      result = { small: smallRun, big: bigRun, burst, probes };
+      result = { small: smallRun, big: bigRun, burst, probes, reads };
     } catch (err) {
       console.error(`--- git-sync (pid ${bench.sync.pid}) ---\n${bench.sync.output().trimEnd().split("\n").slice(-30).join("\n")}`);
       throw err;

@@ -5,6 +5,7 @@ import type { ScriptRun } from "./fetch-archive.js";
 import type { commandSpans, MemoryPeak } from "./proc-tree.js";
 import { median, printResult, round, table, verdict } from "./report.js";
 import type { StoreProbe } from "./store-probe.js";
+import type { ReadProbe } from "./read-probe.js";
 import type { SyncOutcome } from "./sync-watch.js";
 
 /** CPU ms used during a piece of work; null where a process could not be read. */
@@ -31,7 +32,7 @@ export type ReportSettings = {
   goal: { pushMs: number; rssSlackMb: number; burstRatio: number };
 };
 
-export type Measured = { small: RepoRun; big: RepoRun; burst: BurstRun; probes: StoreProbe[] };
+export type Measured = { small: RepoRun; big: RepoRun; burst: BurstRun; probes: StoreProbe[]; reads: ReadProbe };
 
 const MiB = 1024 * 1024;
 const mb = (kb: number) => (kb / 1024).toFixed(1);
@@ -99,7 +100,7 @@ const burstJson = (x: BurstPair) => ({
 });
 
 export function printReport(m: Measured, o: ReportSettings): void {
-  const { small: s, big: g, burst, probes } = m;
+  const { small: s, big: g, burst, probes, reads } = m;
   const bigPush = pushMedian(g);
   const pushMet = bigPush < o.goal.pushMs;
   const diffKb = pushGrowthKb(g) - pushGrowthKb(s);
@@ -170,6 +171,11 @@ export function printReport(m: Measured, o: ReportSettings): void {
         `${Math.round(probe.ms)} ms for ${mb(probe.bytes / 1024)} MB (${(probe.bytes / MiB / (probe.ms / 1000)).toFixed(0)} MB/s)`,
     );
   }
+  const [splicedRead, plainRead] = [median(reads.splicedMs), median(reads.plainMs)];
+  console.log(
+    `a builder's read of the big repo's last context (${mb(reads.bytes / 1024)} MB of tar, ${mb(reads.storedBytes / 1024)} MB in the object itself), median of ${reads.splicedMs.length}: ` +
+      `${Math.round(splicedRead)} ms; the same tar stored plain ${Math.round(plainRead)} ms (${ratio(splicedRead, plainRead)})`,
+  );
   console.log(`RSS growth during a later push: big ${mb(pushGrowthKb(g))} MB, small ${mb(pushGrowthKb(s))} MB, difference ${mb(diffKb)} MB (goal <= ${o.goal.rssSlackMb} MB, flat in repo size: ${verdict(rssMet)})`);
   console.log(`${o.repos} repos at once / one at a time: first clones ${cloneRatio.toFixed(3)}, later pushes ${warmRatio.toFixed(3)} (goal <= ${o.goal.burstRatio}: ${verdict(burstMet)})`);
   console.log("");
@@ -183,6 +189,7 @@ export function printReport(m: Measured, o: ReportSettings): void {
     big: repoJson(g),
     small: repoJson(s),
     push: { medianMs: round(bigPush), met: pushMet },
+    contextRead: { splicedMs: round(splicedRead), plainMs: round(plainRead), ratio: round(splicedRead / plainRead, 3), tarBytes: reads.bytes, storedBytes: reads.storedBytes },
     storePutAlone: probes.map((p) => ({ sha256: p.backend, chunkBytes: p.chunkBytes, ms: round(p.ms), bytes: p.bytes })),
     rss: { bigPushGrowthMb: round(pushGrowthKb(g) / 1024, 1), smallPushGrowthMb: round(pushGrowthKb(s) / 1024, 1), differenceMb: round(diffKb / 1024, 1), met: rssMet },
     burst: { clones: burstJson(burst.clones), pushes: burstJson(burst.pushes), met: burstMet },

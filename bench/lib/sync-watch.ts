@@ -20,8 +20,8 @@ export type SyncOutcome = {
   doneAt: number;
   /** doneAt - sentAt. */
   ms: number;
-  /** RepoUpdated's sha and context size; null when the sync failed. */
-  updated: { sha: string; contextBytes: number } | null;
+  /** RepoUpdated's sha, context object and its size; null when the sync failed. */
+  updated: { sha: string; contextObject: string; contextBytes: number } | null;
   failure: { code: string; message: string } | null;
 };
 
@@ -73,7 +73,7 @@ export class SyncBench {
       storedAt: p.storedAt,
       doneAt: now,
       ms: now - p.sentAt,
-      updated: event.type === "RepoUpdated" ? { sha: event.data.sha, contextBytes: event.data.contextBytes } : null,
+      updated: event.type === "RepoUpdated" ? { sha: event.data.sha, contextObject: event.data.contextObject, contextBytes: event.data.contextBytes } : null,
       failure: event.type === "RepoSyncFailed" ? { code: event.data.code, message: event.data.message } : null,
     };
     this.done.set(id, outcome);

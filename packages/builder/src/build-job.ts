@@ -175,7 +175,7 @@ async function buildFromStore(deps: BuildJobDeps, q: BuildQueued, reference: str
   if (!object) throw new ContextMissingError(q.contextObject);
 
   // The tar itself, or assembled from a spliced context's records and the large files they name.
-  const context = contextTar(deps.contexts, object);
+  const context = contextTar({ store: deps.contexts, direct: deps.jsm.direct }, object);
   // A context that breaks off mid-read must stop the build: Docker would otherwise wait for the rest.
   const abort = new AbortController();
   let readError: unknown = null;

@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
+import type { DirectStreamAPI } from "@nats-io/jetstream";
 import type { ObjectInfo, ObjectResult, ObjectStore } from "@nats-io/obj";
 
 /**
@@ -68,12 +70,15 @@ export class ContextPartMissingError extends Error {
   }
 }
 
+/** Where a spliced context's parts are read from: the store, and JetStream's direct get (see openPart). */
+export type ContextParts = { store: Pick<ObjectStore, "get">; direct: Pick<DirectStreamAPI, "getMessage"> };
+
 /**
- * An opened context as the tar it stands for, streamed (a spliced one's large files read one
- * after another as their records come). Each object read checks its own digest. Destroying the
- * stream stops every read.
+ * An opened context as the tar it stands for, streamed (a spliced one's large files read as
+ * their records come). Each object read is checked against its digest. Destroying the stream
+ * stops every read.
  */
-export function contextTar(store: Pick<ObjectStore, "get">, opened: ObjectResult): Readable {
+export function contextTar(parts: ContextParts, opened: ObjectResult): Readable {
   const format = opened.info.metadata?.[CONTEXT_FORMAT_KEY];
   if (format === undefined) return Readable.fromWeb(opened.data as Parameters<typeof Readable.fromWeb>[0]);
   if (format !== SPLICED_TAR_FORMAT) {
@@ -82,46 +87,121 @@ export function contextTar(store: Pick<ObjectStore, "get">, opened: ObjectResult
     failed.destroy(new Error(`build context ${JSON.stringify(opened.info.name)} is in a format this reader does not know (${format}): upgrade it`));
     return failed;
   }
-  return Readable.from(splicedTar(store, opened.data), { objectMode: false });
+  return Readable.from(splicedTar(parts, opened.info.bucket, opened.data), { objectMode: false });
 }
 
-async function* splicedTar(store: Pick<ObjectStore, "get">, data: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+/**
+ * Parts are opened ahead of the one being streamed, up to LOOKAHEAD_PARTS and LOOKAHEAD_BYTES:
+ * one after another, a context of 200 large files read 3-5x slower than the same tar stored
+ * plain. A part over PREFETCH_MAX_BYTES is opened only when it is reached (an opened object's
+ * data is pushed to the reader whether it reads it or not).
+ */
+const LOOKAHEAD_PARTS = 16;
+const LOOKAHEAD_BYTES = 32 * 1024 * 1024;
+const PREFETCH_MAX_BYTES = 8 * 1024 * 1024;
+
+/** A part's bytes: read already (a direct get), or being read (the library's stream). */
+type OpenedPart = Uint8Array[] | ReadableStream<Uint8Array>;
+
+type Segment = { bytes: Uint8Array } | { name: string; size: number; opened: Promise<OpenedPart> | null };
+
+async function* splicedTar(parts: ContextParts, bucket: string, data: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
   const body = byteReader(data);
+  const records = segments(body);
+  const ahead: Segment[] = [];
+  let aheadBytes = 0;
+  let ended = false;
+  const open = (name: string, size: number) => {
+    const opened = openPart(parts, bucket, name, size);
+    opened.catch(() => undefined);
+    return opened;
+  };
   try {
     for (;;) {
-      const kind = await body.read(1, true);
-      if (kind === null) return;
-      if (kind[0] === LITERAL) {
-        yield* body.pass((await body.read(4))!.readUInt32BE(0));
-      } else if (kind[0] === BLOB) {
-        const name = (await body.read((await body.read(2))!.readUInt16BE(0)))!.toString("utf8");
-        const size = (await body.read(6))!.readUIntBE(0, 6);
-        yield* wholeObject(store, name, size);
+      while (!ended && ahead.length < LOOKAHEAD_PARTS && aheadBytes < LOOKAHEAD_BYTES) {
+        const next = await records.next();
+        if (next.done) {
+          ended = true;
+          break;
+        }
+        const segment = next.value;
+        if ("name" in segment && segment.size <= PREFETCH_MAX_BYTES) segment.opened = open(segment.name, segment.size);
+        aheadBytes += "name" in segment ? segment.size : segment.bytes.length;
+        ahead.push(segment);
+      }
+      const segment = ahead.shift();
+      if (segment === undefined) return;
+      if ("name" in segment) {
+        aheadBytes -= segment.size;
+        yield* checkedSize(await (segment.opened ?? open(segment.name, segment.size)), segment.name, segment.size);
       } else {
-        throw new Error(`spliced context: unknown record kind ${kind[0]}`);
+        aheadBytes -= segment.bytes.length;
+        yield segment.bytes;
       }
     }
   } finally {
+    // Parts opened ahead and not read: stop their consumers.
+    for (const segment of ahead) if ("name" in segment) void segment.opened?.then((part) => (Array.isArray(part) ? undefined : part.cancel().catch(() => undefined)), () => undefined);
+    await records.return(undefined);
     await body.cancel();
   }
 }
 
-async function* wholeObject(store: Pick<ObjectStore, "get">, name: string, size: number): AsyncGenerator<Uint8Array> {
-  const part = await store.get(name);
-  if (part === null) throw new ContextPartMissingError(name);
-  const reader = part.data.getReader();
-  let read = 0;
-  try {
-    for (;;) {
-      const next = await reader.read();
-      if (next.done) break;
-      read += next.value.length;
-      yield next.value;
+/** A spliced object's records: literal bytes (spans of its own chunks, not copied) and the parts they name. */
+async function* segments(body: ReturnType<typeof byteReader>): AsyncGenerator<Segment> {
+  for (;;) {
+    const kind = await body.read(1, true);
+    if (kind === null) return;
+    if (kind[0] === LITERAL) {
+      for await (const bytes of body.pass((await body.read(4))!.readUInt32BE(0))) yield { bytes };
+    } else if (kind[0] === BLOB) {
+      const name = (await body.read((await body.read(2))!.readUInt16BE(0)))!.toString("utf8");
+      yield { name, size: (await body.read(6))!.readUIntBE(0, 6), opened: null };
+    } else {
+      throw new Error(`spliced context: unknown record kind ${kind[0]}`);
     }
-  } finally {
-    await reader.cancel().catch(() => undefined);
+  }
+}
+
+/**
+ * A part, opened. One of a single chunk (most large files: chunks are 1 MiB) is read with two
+ * direct gets, its info then its chunk, checked against the info's digest here: no consumer to
+ * create and delete, which is what made parts slow to open. Others are read by the library.
+ */
+async function openPart(parts: ContextParts, bucket: string, name: string, size: number): Promise<OpenedPart> {
+  const stream = `OBJ_${bucket}`;
+  const meta = await parts.direct.getMessage(stream, { last_by_subj: `$O.${bucket}.M.${paddedBase64Url(Buffer.from(name, "utf8"))}` });
+  if (meta === null) throw new ContextPartMissingError(name);
+  const info = meta.json<ObjectInfo>();
+  if (info.deleted) throw new ContextPartMissingError(name);
+  if (info.chunks > 1 || info.size !== size) return libraryRead(parts, name);
+  if (info.chunks === 0) return [];
+  const chunk = await parts.direct.getMessage(stream, { last_by_subj: `$O.${bucket}.C.${info.nuid}` });
+  if (chunk === null) throw new ContextPartMissingError(name);
+  const digest = `SHA-256=${paddedBase64Url(createHash("sha256").update(chunk.data).digest())}`;
+  if (digest !== info.digest) throw new Error(`spliced context: ${JSON.stringify(name)} does not match its digest`);
+  return [chunk.data];
+}
+
+async function libraryRead(parts: ContextParts, name: string): Promise<OpenedPart> {
+  const part = await parts.store.get(name);
+  if (part === null) throw new ContextPartMissingError(name);
+  return part.data;
+}
+
+async function* checkedSize(part: OpenedPart, name: string, size: number): AsyncGenerator<Uint8Array> {
+  let read = 0;
+  for await (const bytes of part) {
+    read += bytes.length;
+    yield bytes;
   }
   if (read !== size) throw new Error(`spliced context: ${JSON.stringify(name)} holds ${read} bytes, the context expects ${size}`);
+}
+
+/** Base64url with its `=` padding, as the object store writes names and digests. */
+export function paddedBase64Url(bytes: Buffer): string {
+  const text = bytes.toString("base64url");
+  return text + "=".repeat((4 - (text.length % 4)) % 4);
 }
 
 /** Reads a web stream as exact byte counts (copied: they are small) or passes spans through (not copied). */

@@ -7,6 +7,13 @@ import { processAlive } from "./mirror-leftovers.js";
 import { commandOutcome } from "./tar-sources.js";
 
 const LEFTOVER = /^archive-(\d+)-[0-9a-f-]+\.tar$/;
+/**
+ * The repository's own files, whatever this host's git config says: no eol conversion, no
+ * attributes from a user's global file (the tree's `.gitattributes` still apply). A context made
+ * from the tree listing (tree-context.ts) has the same bytes. In the environment, as run-git.ts
+ * passes config.
+ */
+const PINNED_CONFIG = { GIT_CONFIG_COUNT: "2", GIT_CONFIG_KEY_0: "core.autocrlf", GIT_CONFIG_VALUE_0: "false", GIT_CONFIG_KEY_1: "core.attributesFile", GIT_CONFIG_VALUE_1: "/dev/null" };
 /** How long the reader waits before it looks again for bytes git has not written yet. */
 const POLL_MS = 1;
 
@@ -36,7 +43,7 @@ export async function openArchiveFile(mirror: string, sha: string, tmpDir: strin
   const fd = openSync(path, "w");
   let child: ReturnType<typeof spawn>;
   try {
-    child = spawn("git", [`--git-dir=${mirror}`, "archive", "--format=tar", sha], { cwd: mirror, stdio: ["ignore", fd, "pipe"] });
+    child = spawn("git", [`--git-dir=${mirror}`, "archive", "--format=tar", sha], { cwd: mirror, env: { ...process.env, ...PINNED_CONFIG }, stdio: ["ignore", fd, "pipe"] });
   } finally {
     closeSync(fd);
   }
@@ -77,65 +84,6 @@ export async function openArchiveFile(mirror: string, sha: string, tmpDir: strin
       position += bytes;
     },
     close: () => close(file),
-  };
-}
-
-/**
- * The same tar as pieces of `readBytes` (the last one shorter), each a buffer of its own: for a
- * consumer that reads a stream (the ignore-file filter). Stopping early kills git; the file is
- * deleted either way.
- */
-export function archiveCommitViaFile(mirror: string, sha: string, tmpDir: string, readBytes: number): AsyncGenerator<Buffer> {
-  return archivePieces(openArchiveFile(mirror, sha, tmpDir), readBytes);
-}
-
-/** An archive being written (see archiveCommitViaFile) as pieces; closed at the end or when the reader stops. */
-export async function* archivePieces(opening: Promise<ArchiveFile>, readBytes: number): AsyncGenerator<Buffer> {
-  const archive = await opening;
-  try {
-    for (;;) {
-      const piece = Buffer.allocUnsafe(readBytes);
-      const n = await archive.fill(piece);
-      if (n === 0) return;
-      yield piece.subarray(0, n);
-      if (n < readBytes) return;
-    }
-  } finally {
-    await archive.close();
-  }
-}
-
-/**
- * `git archive` of a commit started before it is needed: the archive of the payload's commit
- * starts as soon as the fetch is done, while the commit is resolved and its contexts planned
- * (~20 ms of git commands on the way of every push). Taken once by the context that uses it;
- * `discard` ends it if none did (the commit resolved to another, or its context was stored
- * already).
- */
-export type ArchiveAhead = {
-  readonly sha: string;
-  /** The archive, once; null after. */
-  take(): Promise<ArchiveFile> | null;
-  /** Ends the archive unless it was taken: kills git, deletes the file. */
-  discard(): Promise<void>;
-};
-
-export function archiveAhead(mirror: string, sha: string, tmpDir: string): ArchiveAhead {
-  let pending: Promise<ArchiveFile> | null = openArchiveFile(mirror, sha, tmpDir);
-  // Failing to start is the taker's to report; one never taken fails nothing.
-  pending.catch(() => undefined);
-  const take = () => {
-    const taken = pending;
-    pending = null;
-    return taken;
-  };
-  return {
-    sha,
-    take,
-    async discard() {
-      const archive = await take()?.catch(() => null);
-      await archive?.close();
-    },
   };
 }
 

@@ -7,9 +7,10 @@ import { planContexts } from "./context-plan.js";
 import { ignoreFileFor, ROOT_IGNORE_FILE } from "./dockerignore.js";
 import { findDockerfiles, regularRootFiles } from "./dockerfiles.js";
 import { GitTransport, transportOf } from "./git-transport.js";
-import { archiveAhead, type ArchiveAhead } from "./archive-file.js";
-import { FULL_SHA, resolveCommitTree, type ResolvedCommit } from "./commit.js";
+import { resolveCommitTree, type ResolvedCommit } from "./commit.js";
 import type { ObjectWriter } from "./object-writer.js";
+import { parseTree } from "./tree-context.js";
+import type { KnownBlobs } from "./stored-blobs.js";
 
 export type CommitContextsDeps = {
   config: Pick<GitSyncConfig, "contextMaxBytes" | "gitSubmodules" | "gitTimeoutMs" | "gitUrl" | "dataDir" | "streams">;
@@ -20,25 +21,17 @@ export type CommitContextsDeps = {
   mirror: string;
   /** The repository's clone URL: relative submodule URLs resolve against it. */
   url: string;
+  /** Large files this process stored or found lately. */
+  knownBlobs?: KnownBlobs;
   /** Credentials for submodule clones, as for the mirror. */
   access: { env: Readonly<Record<string, string>>; config: Readonly<Record<string, string>> };
 };
 
-/**
- * A push's commit resolved (the payload's sha, or its ref: see resolveCommit), its Dockerfiles
- * found and its contexts stored. The archive of the payload's commit starts at once, beside the
- * git commands that resolve it and plan its contexts (see ArchiveAhead); contexts with submodules
- * come from a checkout instead.
- */
+/** A push's commit resolved (the payload's sha, or its ref: see resolveCommit), its Dockerfiles found and its contexts stored. */
 export async function storePushContexts(deps: CommitContextsDeps, repoKey: string, requestedSha: string, ref: string, askDefaultBranch: boolean): Promise<{ commit: ResolvedCommit; dockerfiles: string[]; stored: StoredContext[] }> {
-  const ahead = !deps.config.gitSubmodules && FULL_SHA.test(requestedSha) ? archiveAhead(deps.mirror, requestedSha, archiveDir(deps.config.dataDir)) : null;
-  try {
-    const { commit, tree } = await resolveCommitTree(deps.git, requestedSha, ref, askDefaultBranch);
-    const dockerfiles = findDockerfiles(tree);
-    return { commit, dockerfiles, stored: await storeCommitContexts(deps, repoKey, commit.sha, tree, dockerfiles, ahead) };
-  } finally {
-    await ahead?.discard();
-  }
+  const { commit, tree } = await resolveCommitTree(deps.git, requestedSha, ref, askDefaultBranch);
+  const dockerfiles = findDockerfiles(tree);
+  return { commit, dockerfiles, stored: await storeCommitContexts(deps, repoKey, commit.sha, tree, dockerfiles) };
 }
 
 /** Where `git archive` writes the tars contexts are read from. */
@@ -51,7 +44,7 @@ export function archiveDir(dataDir: string): string {
  * commit, the Dockerfiles grouped by the context they get (context-plan.ts), and each context
  * made once. `tree` is the commit's `git ls-tree -z` root listing.
  */
-export async function storeCommitContexts(deps: CommitContextsDeps, repoKey: string, sha: string, tree: string, dockerfiles: readonly string[], ahead: ArchiveAhead | null = null): Promise<StoredContext[]> {
+export async function storeCommitContexts(deps: CommitContextsDeps, repoKey: string, sha: string, tree: string, dockerfiles: readonly string[]): Promise<StoredContext[]> {
   const { config } = deps;
   const rootFiles = new Set(regularRootFiles(tree));
   const ignoreFiles = new Set([...dockerfiles.map((d) => ignoreFileFor(d, rootFiles)), rootFiles.has(ROOT_IGNORE_FILE) ? ROOT_IGNORE_FILE : null]);
@@ -63,7 +56,8 @@ export async function storeCommitContexts(deps: CommitContextsDeps, repoKey: str
   return storeContexts(deps.contexts, deps.contextWriter, deps.mirror, sha, plans, {
     maxBytes: config.contextMaxBytes,
     tmpDir: archiveDir(config.dataDir),
-    ahead,
+    listing: parseTree(tree),
+    knownBlobs: deps.knownBlobs,
     gitTimeoutMs: config.gitTimeoutMs,
     // Contexts live for the bucket's TTL; a large file they refer to is rewritten past half of it.
     blobRefreshMs: Math.floor(config.streams.contextsTtlMs / 2),

@@ -1,5 +1,6 @@
 import type { SimpleGit } from "simple-git";
 import { SyncError, SyncErrorCode } from "./errors.js";
+import { TREE_LISTING } from "./tree-context.js";
 
 /** A full commit id: the only form of a payload's sha that is looked up (see resolveCommit). */
 export const FULL_SHA = /^[0-9a-f]{40}$/;
@@ -36,18 +37,19 @@ export async function resolveCommit(git: SimpleGit, requestedSha: string, ref: s
   return { sha, fromPayload: false, defaultBranch };
 }
 
-export async function listRoot(git: SimpleGit, sha: string): Promise<string> {
-  return git.raw(["ls-tree", "-z", sha]);
+/** The commit's whole tree (tree-context.ts's listing, which has the root's files too). */
+export async function listCommitTree(git: SimpleGit, sha: string): Promise<string> {
+  return git.raw([...TREE_LISTING, sha]);
 }
 
 /**
- * The commit (as resolveCommit) and its root listing (`git ls-tree -z`). The payload's sha is
- * listed while it is being resolved: a push names a commit the fetch brought, so one git command
- * less waits for another. Listed again if it resolved to another commit (a tag, or the ref).
+ * The commit (as resolveCommit) and its tree listing. The payload's sha is listed while it is
+ * being resolved: a push names a commit the fetch brought, so one git command less waits for
+ * another. Listed again if it resolved to another commit (a tag, or the ref).
  */
 export async function resolveCommitTree(git: SimpleGit, requestedSha: string, ref: string, askDefaultBranch: boolean): Promise<{ commit: ResolvedCommit; tree: string }> {
-  const early = FULL_SHA.test(requestedSha) ? listRoot(git, requestedSha).catch(() => null) : Promise.resolve(null);
+  const early = FULL_SHA.test(requestedSha) ? listCommitTree(git, requestedSha).catch(() => null) : Promise.resolve(null);
   const commit = await resolveCommit(git, requestedSha, ref, askDefaultBranch);
   const listed = await early;
-  return { commit, tree: commit.sha === requestedSha && listed !== null ? listed : await listRoot(git, commit.sha) };
+  return { commit, tree: commit.sha === requestedSha && listed !== null ? listed : await listCommitTree(git, commit.sha) };
 }

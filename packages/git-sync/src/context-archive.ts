@@ -5,11 +5,13 @@ import { SyncError, SyncErrorCode } from "./errors.js";
 import { runGit } from "./run-git.js";
 import { withSubmoduleCheckout, type CheckoutOptions } from "./submodule-checkout.js";
 import { archiveDirectory } from "./tar-sources.js";
-import { openArchiveFile, type ArchiveAhead, type ArchiveFile } from "./archive-file.js";
+import { openArchiveFile } from "./archive-file.js";
 import { filterTar } from "./tar-filter.js";
 import { chunkSourceOf, type ChunkSource, type ObjectWriter } from "./object-writer.js";
 import { readAhead } from "./tar-walk.js";
-import { ContextOverLimit, largeFiles, storedBlobs, storeSpliced, type SplicedOptions } from "./spliced-context.js";
+import { ContextOverLimit, storeSpliced } from "./spliced-context.js";
+import { storedBlobs, type KnownBlobs } from "./stored-blobs.js";
+import { fromTreeAlone, largeFilesOf, listTree, storeFromTree, type TreeListing } from "./tree-context.js";
 
 /** Read size of what is counted past the size limit. */
 const ARCHIVE_READ_BYTES = 1024 * 1024;
@@ -24,18 +26,20 @@ export type StoreContextsOptions = {
   tmpDir: string;
   /** Set when the commit's contexts include its submodules: made from a checkout, not `git archive`. */
   submodules: null | (CheckoutOptions & { cloneUrl: string; checkoutsDir: string });
-  /** `git archive` of this commit already started: used by the first context that needs one. */
-  ahead: ArchiveAhead | null;
+  /** The commit's tree listing, if listed already (else listed here). */
+  listing?: TreeListing;
   /** Deadline of each git command. */
   gitTimeoutMs: number;
   /** A stored large file older than this is written again (see storedBlobs); 0 = never. */
   blobRefreshMs: number;
+  /** Large files this process stored or found lately (not looked up again). */
+  knownBlobs?: KnownBlobs;
 };
 
 /**
  * Stores the planned contexts of a commit: each one a tar of the commit's tree (or of a checkout
- * with submodules) with its ignore file applied, streamed into the object store, the commit's
- * tree in the spliced format (its large files stored once for all commits). A context already
+ * with submodules) with its ignore file applied, streamed into the object store; the commit's
+ * tree in the spliced format, its large files stored once for all commits. A context already
  * there (a redelivery, another push of the same commit) is not made again.
  */
 export async function storeContexts(store: ObjectStore, writer: ObjectWriter, mirror: string, sha: string, plans: readonly ContextPlan[], options: StoreContextsOptions): Promise<StoredContext[]> {
@@ -48,15 +52,7 @@ export async function storeContexts(store: ObjectStore, writer: ObjectWriter, mi
   if (missing.length === 0) return described(plans, sizes);
   const sub = options.submodules;
   if (sub === null) {
-    // `git archive`'s tar, walked entry by entry: left out what the ignore file excludes, large
-    // files referred to as stored blobs (spliced-context.ts).
-    const large = (await largeFiles(mirror, sha, options.gitTimeoutMs)) ?? new Map();
-    const stored = await storedBlobs(store, [...large.values()].map((f) => blobObjectName(f.oid)), options.blobRefreshMs);
-    for (const plan of missing) {
-      const started = options.ahead?.sha === sha ? options.ahead.take() : null;
-      const archive = await (started ?? openArchiveFile(mirror, sha, options.tmpDir));
-      sizes.set(plan.object, await storeOneSpliced(writer, plan, archive, { keeps: plan.keeps, large, stored, maxBytes: options.maxBytes }));
-    }
+    await storeFromGit(store, writer, mirror, sha, missing, options, sizes);
   } else {
     // A checkout's tar (GNU tar: its listing starts with `./`) goes through the filter and is stored plain.
     const commitTime = Number((await runGit(["show", "-s", "--format=%ct", sha], { gitDir: mirror, timeoutMs: sub.timeoutMs })).trim());
@@ -67,19 +63,42 @@ export async function storeContexts(store: ObjectStore, writer: ObjectWriter, mi
   return described(plans, sizes);
 }
 
+/**
+ * Each context from the tree listing when every large file it holds is stored already (a later
+ * push: nothing large is read, tree-context.ts); else from `git archive`'s tar, walked entry by
+ * entry, its large files stored on the way (spliced-context.ts).
+ */
+async function storeFromGit(store: ObjectStore, writer: ObjectWriter, mirror: string, sha: string, plans: readonly ContextPlan[], options: StoreContextsOptions, sizes: Map<string, number>): Promise<void> {
+  const listing = options.listing ?? (await listTree(mirror, sha, options.gitTimeoutMs));
+  const large = largeFilesOf(listing);
+  const stored = await storedBlobs(store, [...(large ?? new Map()).values()].map((f) => blobObjectName(f.oid)), options.blobRefreshMs, options.knownBlobs);
+  const fromTree = new Set(plans.filter((plan) => fromTreeAlone(listing, large, stored, plan.keeps)));
+  for (const plan of plans) {
+    const make = fromTree.has(plan)
+      ? () => storeFromTree(writer, plan.object, mirror, sha, listing, large!, plan.keeps, { maxBytes: options.maxBytes, timeoutMs: options.gitTimeoutMs })
+      : async () => {
+          const archive = await openArchiveFile(mirror, sha, options.tmpDir);
+          try {
+            return await storeSpliced(writer, plan.object, readAhead(archive), { keeps: plan.keeps, large: large ?? new Map(), stored, known: options.knownBlobs, maxBytes: options.maxBytes });
+          } finally {
+            await archive.close();
+          }
+        };
+    sizes.set(plan.object, await storeSplicedOne(plan, options.maxBytes, make));
+  }
+}
+
 function described(plans: readonly ContextPlan[], sizes: ReadonlyMap<string, number>): StoredContext[] {
   return plans.map((plan) => ({ object: plan.object, bytes: sizes.get(plan.object) ?? 0, dockerfiles: plan.dockerfiles }));
 }
 
-/** One context in the spliced format; closes the archive (kills its git, deletes its file) either way. */
-async function storeOneSpliced(writer: ObjectWriter, plan: ContextPlan, archive: ArchiveFile, o: SplicedOptions): Promise<number> {
+/** One context in the spliced format, its failures as SyncErrors. */
+async function storeSplicedOne(plan: ContextPlan, maxBytes: number, store: () => Promise<number>): Promise<number> {
   try {
-    return await storeSpliced(writer, plan.object, readAhead(archive), o);
+    return await store();
   } catch (cause) {
-    if (cause instanceof ContextOverLimit) throw tooLarge(plan, cause.bytes, o.maxBytes);
+    if (cause instanceof ContextOverLimit) throw tooLarge(plan, cause.bytes, maxBytes);
     throw new SyncError(SyncErrorCode.ArchiveFailed, `build context ${plan.object} could not be stored: ${(cause as Error).message}`, true, { cause });
-  } finally {
-    await archive.close();
   }
 }
 

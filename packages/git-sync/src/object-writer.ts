@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { JetStreamManager } from "@nats-io/jetstream";
 import { headers, nuid, type NatsConnection } from "@nats-io/transport-node";
-import { inboxAckPublisher } from "@slipway/events";
+import { inboxAckPublisher, paddedBase64Url } from "@slipway/events";
 
 /**
  * Where an object's bytes come from: fills `into` from its start and resolves with how many bytes
@@ -138,10 +138,4 @@ export function objectWriter(nc: NatsConnection, jsm: JetStreamManager, bucket: 
       }
     },
   };
-}
-
-/** Base64url with its `=` padding, as the object store names and digests are written. */
-function paddedBase64Url(bytes: Buffer): string {
-  const text = bytes.toString("base64url");
-  return text + "=".repeat((4 - (text.length % 4)) % 4);
 }

@@ -5,6 +5,7 @@ import { connectNats, type Logger } from "@slipway/service-kit";
 import type { GitSyncConfig } from "./config.js";
 import { IMAGE_NAME_OWNERS_BUCKET } from "./image-claims.js";
 import { objectWriter } from "./object-writer.js";
+import { KnownBlobs } from "./stored-blobs.js";
 import { removeArchiveLeftovers } from "./archive-file.js";
 import { archiveDir } from "./commit-contexts.js";
 import { redactUrl } from "./redact.js";
@@ -32,7 +33,7 @@ export async function startGitSync(config: GitSyncConfig, logger: Logger): Promi
   const deliveries = await kvm.create(DELIVERIES_BUCKET, { history: 1, ttl: 7 * DAY_MS, replicas: config.streams.replicas });
   const imageOwners = await kvm.create(IMAGE_NAME_OWNERS_BUCKET, { history: 1, replicas: config.streams.replicas });
   const supersede = config.autoCancelSuperseded ? { jsm, latest: await kvm.create(LATEST_BUILDS_BUCKET, { history: 1, replicas: config.streams.replicas }) } : null;
-  const deps = { config, js, contexts, contextWriter, counters, deliveries, imageOwners, logger, supersede };
+  const deps = { config, js, contexts, contextWriter, knownBlobs: new KnownBlobs(), counters, deliveries, imageOwners, logger, supersede };
 
   const lanes = new RepoLanes();
   // A webhook whose last delivery died with its git-sync process gets one more, final try here,

@@ -1,8 +1,7 @@
-import type { ObjectStore } from "@nats-io/obj";
 import { blobObjectName, blobRecord, CONTEXT_FORMAT_KEY, CONTEXT_TAR_BYTES_KEY, literalRecordHeader, SPLICED_TAR_FORMAT } from "@slipway/events";
 import type { ChunkSource, ObjectWriter } from "./object-writer.js";
-import { runGit } from "./run-git.js";
 import { chunkSourceOf } from "./object-writer.js";
+import type { KnownBlobs } from "./stored-blobs.js";
 import { BLOCK, nextEntry, padded, readExactly, type TarEntry, type TarSource } from "./tar-walk.js";
 
 /**
@@ -13,52 +12,54 @@ import { BLOCK, nextEntry, padded, readExactly, type TarEntry, type TarSource } 
 export const LARGE_FILE_BYTES = 128 * 1024;
 /** Most tar bytes in one literal record: records stay well inside the writer's chunks. */
 const LITERAL_BYTES = 1024 * 1024;
-/** Lookups of stored large files in flight at once. */
-const LOOKUPS_IN_FLIGHT = 32;
 
 /** A commit's large files: path -> git blob id and size. */
 export type LargeFiles = ReadonlyMap<string, { oid: string; size: number }>;
 
 /**
- * The large regular files of a commit's tree (`git ls-tree -r -l`). Null when the tree has a
- * `.gitattributes`: then `git archive` may write a file other than its blob (export-subst, eol
- * conversion), so no file is taken from a stored blob. A file whose size in the tar differs from
- * its blob's is never taken from one either (see splicedRecords).
+ * The ignore filter over a tar's entries in their order, as tar-filter.ts applies it: null when
+ * the entry is left out, else what to write: the excluded parent directories held back for it
+ * (a `!` exception under them), then the entry.
  */
-export async function largeFiles(mirror: string, sha: string, timeoutMs: number): Promise<LargeFiles | null> {
-  const listing = await runGit(["ls-tree", "-r", "-l", "-z", "--full-tree", sha], { gitDir: mirror, timeoutMs });
-  const files = new Map<string, { oid: string; size: number }>();
-  for (const line of listing.split("\0")) {
-    const tab = line.indexOf("\t");
-    if (tab === -1) continue;
-    const path = line.slice(tab + 1);
-    if (path === ".gitattributes" || path.endsWith("/.gitattributes")) return null;
-    const [mode, type, oid, size] = line.slice(0, tab).split(/ +/);
-    if (type !== "blob" || (mode !== "100644" && mode !== "100755")) continue;
-    const bytes = Number(size);
-    if (bytes >= LARGE_FILE_BYTES) files.set(path, { oid: oid!, size: bytes });
-  }
-  return files;
+export function entryFilter<T extends { path: string }>(keeps: (path: string) => boolean, isDirectory: (entry: T) => boolean): (entry: T) => T[] | null {
+  const held: T[] = [];
+  return (entry) => {
+    while (held.length > 0 && !entry.path.startsWith(`${held[held.length - 1]!.path}/`)) held.pop();
+    if (entry.path === "" || !keeps(entry.path)) {
+      if (entry.path !== "" && isDirectory(entry)) held.push(entry);
+      return null;
+    }
+    return [...held.splice(0), entry];
+  };
 }
 
-/**
- * Which of these blob objects are in the store and may be referred to: written less than
- * `refreshAfterMs` ago (0: any age). The bucket drops objects at its TTL; with half of it as
- * `refreshAfterMs`, a file older than that is written again, so a context's files outlive it by
- * at least half the TTL.
- */
-export async function storedBlobs(store: Pick<ObjectStore, "info">, names: Iterable<string>, refreshAfterMs: number): Promise<Set<string>> {
-  const queue = [...new Set(names)];
-  const found = new Set<string>();
-  const now = Date.now();
-  const worker = async () => {
-    for (let name = queue.pop(); name !== undefined; name = queue.pop()) {
-      const info = await store.info(name);
-      if (info && !info.deleted && (refreshAfterMs === 0 || now - Date.parse(info.mtime) < refreshAfterMs)) found.add(name);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(LOOKUPS_IN_FLIGHT, queue.length) }, worker));
-  return found;
+/** Tar bytes gathered into literal records of at most LITERAL_BYTES. */
+export class LiteralRecords {
+  private pending: Buffer[] = [];
+  bytes = 0;
+  add(bytes: Buffer): void {
+    this.pending.push(bytes);
+    this.bytes += bytes.length;
+  }
+  get full(): boolean {
+    return this.bytes >= LITERAL_BYTES;
+  }
+  *flush(): Generator<Buffer> {
+    if (this.bytes === 0) return;
+    yield literalRecordHeader(this.bytes);
+    yield* this.pending;
+    this.pending = [];
+    this.bytes = 0;
+  }
+}
+
+/** Writes a context's records as one spliced object; `bytes()` is the tar's size, asked once they ended. */
+export async function putSpliced(writer: ObjectWriter, object: string, records: AsyncGenerator<Buffer>, bytes: () => number): Promise<void> {
+  try {
+    await writer.put(object, chunkSourceOf(records), () => ({ [CONTEXT_FORMAT_KEY]: SPLICED_TAR_FORMAT, [CONTEXT_TAR_BYTES_KEY]: String(bytes()) }));
+  } finally {
+    await records.return(undefined);
+  }
 }
 
 /** The context went over its size limit; `bytes` is its whole size, counted to the end. */
@@ -74,6 +75,8 @@ export type SplicedOptions = {
   large: LargeFiles;
   /** Blob objects in the store: taken as stored, and added to as this context stores more. */
   stored: Set<string>;
+  /** Told of each blob object this context stores. */
+  known?: KnownBlobs;
   /** Largest tar, in bytes; 0 = no limit. */
   maxBytes: number;
 };
@@ -91,19 +94,13 @@ export async function storeSpliced(writer: ObjectWriter, object: string, archive
     const written = await writer.put(name, source);
     if (written.size !== size) throw new Error(`${name}: wrote ${written.size} bytes, expected ${size}`);
   };
-  const records = splicedRecords(archive, o, putBlob, counted);
-  try {
-    await writer.put(object, chunkSourceOf(records), () => ({ [CONTEXT_FORMAT_KEY]: SPLICED_TAR_FORMAT, [CONTEXT_TAR_BYTES_KEY]: String(counted.bytes) }));
-  } finally {
-    await records.return(undefined);
-  }
+  await putSpliced(writer, object, splicedRecords(archive, o, putBlob, counted), () => counted.bytes);
   return counted.bytes;
 }
 
 /** The spliced records of a tar; `counted.bytes` is the tar's size once they end. Throws ContextOverLimit past `maxBytes`. */
 async function* splicedRecords(archive: TarSource, o: SplicedOptions, putBlob: (name: string, source: ChunkSource, size: number) => Promise<void>, counted: { bytes: number }): AsyncGenerator<Buffer> {
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
+  const pending = new LiteralRecords();
   // Past the limit nothing more is written or stored: the rest of the tar is only counted.
   let over = false;
   const count = (bytes: number) => {
@@ -112,16 +109,10 @@ async function* splicedRecords(archive: TarSource, o: SplicedOptions, putBlob: (
   };
   const literal = (bytes: Buffer) => {
     count(bytes.length);
-    if (over) return;
-    pending.push(bytes);
-    pendingBytes += bytes.length;
+    if (!over) pending.add(bytes);
   };
   function* flush(): Generator<Buffer> {
-    if (pendingBytes === 0 || over) return;
-    yield literalRecordHeader(pendingBytes);
-    yield* pending;
-    pending = [];
-    pendingBytes = 0;
+    if (!over) yield* pending.flush();
   }
   async function* copyData(size: number): AsyncGenerator<Buffer> {
     for (let left = padded(size); left > 0; ) {
@@ -133,24 +124,22 @@ async function* splicedRecords(archive: TarSource, o: SplicedOptions, putBlob: (
         literal(await readExactly(archive, n));
       }
       left -= n;
-      if (pendingBytes >= LITERAL_BYTES) yield* flush();
+      if (pending.full) yield* flush();
     }
   }
 
-  const held: TarEntry[] = [];
+  const filter = entryFilter<TarEntry>(o.keeps, (e) => e.type === "5");
   for (let entry = await nextEntry(archive); entry !== null; entry = await nextEntry(archive)) {
     if (entry.type === "g") {
       literal(entry.header);
       continue;
     }
-    while (held.length > 0 && !entry.path.startsWith(`${held[held.length - 1]!.path}/`)) held.pop();
-    if (entry.path === "" || !o.keeps(entry.path)) {
-      if (entry.path !== "" && entry.type === "5") held.push(entry);
+    const written = filter(entry);
+    if (written === null) {
       archive.skip(padded(entry.size));
       continue;
     }
-    for (const dir of held.splice(0)) literal(dir.header);
-    literal(entry.header);
+    for (const e of written) literal(e.header);
     const file = entry.type === "0" ? o.large.get(entry.path) : undefined;
     if (file === undefined || file.size !== entry.size || entry.size === 0) {
       yield* copyData(entry.size);
@@ -164,6 +153,7 @@ async function* splicedRecords(archive: TarSource, o: SplicedOptions, putBlob: (
     } else {
       await putBlob(name, exactly(archive, entry.size), entry.size);
       o.stored.add(name);
+      o.known?.note(name, Date.now());
     }
     yield* flush();
     if (!over) yield blobRecord(name, entry.size);

@@ -7,6 +7,7 @@ import { buildNumberFor } from "./build-numbers.js";
 import { UnsafeRepoNameError } from "./clone-url.js";
 import type { GitSyncConfig } from "./config.js";
 import { storePushContexts } from "./commit-contexts.js";
+import type { KnownBlobs } from "./stored-blobs.js";
 import { prepareGitAccess } from "./git-auth.js";
 import { NamingErrorCode, SyncError, SyncErrorCode } from "./errors.js";
 import { claimImageName, takenReason } from "./image-claims.js";
@@ -22,6 +23,8 @@ export type SyncDeps = {
   contexts: ObjectStore;
   /** Writes contexts into `contexts`' bucket, several chunks in flight. */
   contextWriter: ObjectWriter;
+  /** Large files of contexts this process stored or found lately. */
+  knownBlobs: KnownBlobs;
   counters: KV;
   deliveries: KV;
   /** Image name -> the repository that claimed it. */
@@ -85,7 +88,7 @@ function toSyncError(err: unknown): SyncError {
 }
 
 async function syncAndQueue(deps: SyncDeps, event: Event<"WebhookReceived">, progress: Progress): Promise<void> {
-  const { config, js, contexts, contextWriter, counters, deliveries, imageOwners, logger } = deps;
+  const { config, js, contexts, contextWriter, knownBlobs, counters, deliveries, imageOwners, logger } = deps;
   const { data } = event;
   if (config.allowedRepos && !config.allowedRepos.allows(data.repo)) {
     throw new SyncError(SyncErrorCode.NotAllowed, `repository ${data.repo.key} is not in SLIPWAY_ALLOWED_REPOS`, false);
@@ -96,7 +99,7 @@ async function syncAndQueue(deps: SyncDeps, event: Event<"WebhookReceived">, pro
   const gitOptions = { timeoutMs: config.gitTimeoutMs, env: access.env, config: access.config };
   const git = await syncMirror(url, path, { ...gitOptions, logger: logger.child({ deliveryId: data.deliveryId, repo: data.repo.key }) });
   // One context per ignore file in use (.dockerignore, <Dockerfile>.dockerignore): see context-plan.ts.
-  const { commit, dockerfiles, stored } = await storePushContexts({ config, contexts, contextWriter, git, mirror: path, url, access }, data.repo.key, data.requestedSha, data.ref, data.defaultBranch === null);
+  const { commit, dockerfiles, stored } = await storePushContexts({ config, contexts, contextWriter, knownBlobs, git, mirror: path, url, access }, data.repo.key, data.requestedSha, data.ref, data.defaultBranch === null);
   const contextOf = new Map(stored.flatMap((c) => c.dockerfiles.map((d) => [d, c.object] as const)));
   const { object: contextObject, bytes: contextBytes } = stored[0]!;
   const buildNumber = await buildNumberFor(counters, deliveries, data.repo.key, data.deliveryId);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { archiveCommitViaFile, openArchiveFile, removeArchiveLeftovers } from "../src/archive-file.js";
+import { openArchiveFile, removeArchiveLeftovers } from "../src/archive-file.js";
 
 /** A bare repo with one commit of `files` (name -> bytes); returns it and the commit's sha. */
 function repoWith(root: string, files: Record<string, Buffer>): { git: string; sha: string } {
@@ -39,9 +39,16 @@ test("archive file - filled into the caller's buffers, the same bytes as git arc
     assert.ok(fills.slice(0, -1).every((n) => n === 1 << 20), `full buffers until the last: ${fills.join(", ")}`);
     assert.equal(readdirSync(tmp), [], "no archive file left");
 
-    const pieces: Buffer[] = [];
-    for await (const piece of archiveCommitViaFile(git, sha, tmp, 1 << 20)) pieces.push(piece);
-    assert.ok(Buffer.concat(pieces).equals(expected), "as pieces: each kept as it was handed out");
+    // A skip moves past bytes without reading them, whether git wrote them yet or not.
+    const skipping = await openArchiveFile(git, sha, tmp);
+    const head = Buffer.alloc(512);
+    assert.is(await skipping.fill(head), 512);
+    skipping.skip(2_000_000);
+    const rest = Buffer.alloc(expected.length);
+    const n = await skipping.fill(rest);
+    await skipping.close();
+    assert.ok(head.equals(expected.subarray(0, 512)));
+    assert.ok(rest.subarray(0, n).equals(expected.subarray(512 + 2_000_000)), "the bytes after the skip");
     assert.equal(readdirSync(tmp), []);
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -53,17 +60,26 @@ test("archive file - stopping early stops git and deletes the file", async () =>
   try {
     const { git, sha } = repoWith(root, { "big.bin": Buffer.alloc(8_000_000, 1) });
     const tmp = join(root, "tmp");
-    for await (const piece of archiveCommitViaFile(git, sha, tmp, 65536)) {
-      assert.ok(piece.length > 0);
-      break;
-    }
-    assert.equal(readdirSync(tmp), []);
     const archive = await openArchiveFile(git, sha, tmp);
     assert.is(await archive.fill(Buffer.alloc(1000)), 1000);
     await archive.close();
     assert.equal(readdirSync(tmp), []);
   } finally {
     rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test("archive file - a failing git archive is an error with git's words, never a short tar", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "slipway-archive-"));
+  try {
+    execFileSync("git", ["init", "--quiet", "--bare", dir]);
+    const archive = await openArchiveFile(dir, "0".repeat(40), join(dir, "tmp"));
+    const err = await archive.fill(Buffer.alloc(512)).catch((e: unknown) => e);
+    await archive.close();
+    assert.instance(err, Error);
+    assert.match((err as Error).message, /^git archive exited with 128: fatal: not a tree object: 0{40}$/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -164,7 +164,7 @@ it("build contexts - the engine's builders and an excluded Dockerfile: the class
     assert.ok(stored, object);
     const tag = `${LOCAL_TAG}:${version === "1" ? "classic" : "buildkit"}`;
     const docker = dockerClient();
-    const output = await docker.buildImage(contextTar(ctx.store, stored), { dockerfile: "Dockerfile_hidden", t: tag, version });
+    const output = await docker.buildImage(contextTar({ store: ctx.store, direct: bus.jsm.direct }, stored), { dockerfile: "Dockerfile_hidden", t: tag, version });
     const messages = await new Promise<{ error?: string }[]>((resolve, reject) => docker.modem.followProgress(output, (err: Error | null, res: { error?: string }[]) => (err ? reject(err) : resolve(res))));
     assert.equal(messages.filter((m) => m.error), []);
     return filesIn(tag);

@@ -87,7 +87,7 @@ it("first webhook clones, stores the context and queues one build per Dockerfile
   const store = await ensureContextStore(bus.nc);
   const object = await store.get(updated.data.contextObject);
   assert.ok(object);
-  const tar = Buffer.concat(await contextTar(store, object!).toArray());
+  const tar = Buffer.concat(await contextTar({ store, direct: bus.jsm.direct }, object!).toArray());
   const listing = execFileSync("tar", ["-t"], { input: tar, encoding: "utf8" }).split("\n").filter(Boolean).sort();
   assert.equal(listing, ["Dockerfile", "Dockerfile.dev", "Dockerfile.dockerignore", "app.txt"]);
 });
@@ -122,24 +122,30 @@ it("a redelivered webhook is handled again but stores nothing new", async () => 
   assert.is(await stored(), before + 1);
 });
 
-it("an archive started ahead of the commit's resolving and not used is ended: no file is left behind", async () => {
+it("no archive file is left behind, whether a context came from git archive (a new large file) or from the tree listing", async () => {
   const tmp = join(ctx.dataDir, "tmp");
+  const files = () => (existsSync(tmp) ? readdirSync(tmp) : []);
   const updated = (deliveryId: string) => until(() => byDelivery(deliveryId).find((e) => e.type === "RepoUpdated"), `RepoUpdated ${deliveryId}`);
-  const sha = ctx.git.commit({ Dockerfile: "FROM scratch\n", "ahead.txt": "ahead\n" });
-  await send(webhook("ahead-1", sha));
-  await updated("ahead-1");
-  assert.equal(readdirSync(tmp), [], "used: deleted once stored");
-  // The same commit again: its context is in the store already, the archive is not needed.
-  await send(webhook("ahead-2", sha));
-  await updated("ahead-2");
-  assert.equal(readdirSync(tmp), [], "not needed");
+  const sha = ctx.git.commit({ Dockerfile: "FROM scratch\n", "large.bin": "x".repeat(200_000) });
+  await send(webhook("archived-1", sha));
+  await updated("archived-1");
+  assert.ok(existsSync(tmp), "the new large file came from git archive");
+  assert.equal(files(), [], "deleted once stored");
+  const next = ctx.git.commit({ "small.txt": "small\n" });
+  await send(webhook("listed-1", next));
+  await updated("listed-1");
+  assert.equal(files(), [], "from the listing");
+  // The same commit again: its context is in the store already.
+  await send(webhook("listed-2", next));
+  await updated("listed-2");
+  assert.equal(files(), []);
   // A full sha the mirror does not have: the branch's tip is built instead.
-  await send(webhook("ahead-3", "f".repeat(40)));
-  const fallback = await updated("ahead-3");
+  await send(webhook("fallback-1", "f".repeat(40)));
+  const fallback = await updated("fallback-1");
   if (fallback.type !== "RepoUpdated") throw new Error("unexpected");
-  assert.is(fallback.data.sha, sha);
+  assert.is(fallback.data.sha, next);
   assert.is(fallback.data.shaFromPayload, false);
-  assert.equal(readdirSync(tmp), [], "another commit");
+  assert.equal(files(), []);
 });
 
 it("an unknown ref ends in RepoSyncFailed, not in silence", async () => {
