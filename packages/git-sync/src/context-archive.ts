@@ -75,7 +75,7 @@ async function storeFromGit(store: ObjectStore, writer: ObjectWriter, mirror: st
   const fromTree = new Set(plans.filter((plan) => fromTreeAlone(listing, large, stored, plan.keeps)));
   for (const plan of plans) {
     const make = fromTree.has(plan)
-      ? () => storeFromTree(writer, plan.object, mirror, sha, listing, large!, plan.keeps, { maxBytes: options.maxBytes, timeoutMs: options.gitTimeoutMs })
+      ? () => storeFromTree(writer, plan.object, { mirror, sha, listing, large: large!, keeps: plan.keeps, maxBytes: options.maxBytes, timeoutMs: options.gitTimeoutMs })
       : async () => {
           const archive = await openArchiveFile(mirror, sha, options.tmpDir);
           try {

@@ -73,11 +73,24 @@ export function fromTreeAlone(listing: TreeListing, large: LargeFiles | null, st
  * blobs, so none of them is read, and the small ones come from `git cat-file --batch`. Only when
  * fromTreeAlone holds. Resolves with the size of the tar; over `maxBytes` nothing is written.
  */
-export async function storeFromTree(writer: ObjectWriter, object: string, mirror: string, sha: string, listing: TreeListing, large: LargeFiles, keeps: (path: string) => boolean, o: { maxBytes: number; timeoutMs: number }): Promise<number> {
+export type TreeContext = {
+  mirror: string;
+  sha: string;
+  listing: TreeListing;
+  large: LargeFiles;
+  /** Which paths go in (the ignore file applied). */
+  keeps(path: string): boolean;
+  /** Largest tar, in bytes; 0 = no limit. */
+  maxBytes: number;
+  timeoutMs: number;
+};
+
+export async function storeFromTree(writer: ObjectWriter, object: string, o: TreeContext): Promise<number> {
+  const { sha, listing, large } = o;
   // git archive writes a directory only once something under it is written: never an empty tree.
   const used = new Set<string>();
   for (const e of listing.entries) if (e.type !== "tree") for (let at = e.path.lastIndexOf("/"); at > 0; at = e.path.lastIndexOf("/", at - 1)) used.add(e.path.slice(0, at));
-  const filter = entryFilter<TreeEntry>(keeps, isDirectory);
+  const filter = entryFilter<TreeEntry>(o.keeps, isDirectory);
   const written = listing.entries.filter((e) => e.type !== "tree" || used.has(e.path)).flatMap((e) => filter(e) ?? []);
 
   // Sizes are all known (a symlink's blob is its target): the limit is checked before anything is read.
@@ -88,7 +101,7 @@ export async function storeFromTree(writer: ObjectWriter, object: string, mirror
 
   const spliced = (e: TreeEntry) => isRegular(e) && large.get(e.path)?.oid === e.oid;
   const needed = written.filter((e) => e.type === "blob" && !spliced(e)).map((e) => e.oid);
-  const batch = catFileBatch(mirror, [sha, ...needed], o.timeoutMs);
+  const batch = catFileBatch(o.mirror, [sha, ...needed], o.timeoutMs);
   let size = 0;
   async function* records(): AsyncGenerator<Buffer> {
     const literal = new LiteralRecords();
