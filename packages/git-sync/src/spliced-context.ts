@@ -2,6 +2,7 @@ import { blobObjectName, blobRecord, CONTEXT_FORMAT_KEY, CONTEXT_TAR_BYTES_KEY, 
 import type { ChunkSource, ObjectWriter } from "./object-writer.js";
 import { chunkSourceOf } from "./object-writer.js";
 import type { KnownBlobs } from "./stored-blobs.js";
+import { entryFilter } from "./tar-filter.js";
 import { BLOCK, nextEntry, padded, readExactly, type TarEntry, type TarSource } from "./tar-walk.js";
 
 /**
@@ -15,23 +16,6 @@ const LITERAL_BYTES = 1024 * 1024;
 
 /** A commit's large files: path -> git blob id and size. */
 export type LargeFiles = ReadonlyMap<string, { oid: string; size: number }>;
-
-/**
- * The ignore filter over a tar's entries in their order, as tar-filter.ts applies it: null when
- * the entry is left out, else what to write: the excluded parent directories held back for it
- * (a `!` exception under them), then the entry.
- */
-export function entryFilter<T extends { path: string }>(keeps: (path: string) => boolean, isDirectory: (entry: T) => boolean): (entry: T) => T[] | null {
-  const held: T[] = [];
-  return (entry) => {
-    while (held.length > 0 && !entry.path.startsWith(`${held[held.length - 1]!.path}/`)) held.pop();
-    if (entry.path === "" || !keeps(entry.path)) {
-      if (entry.path !== "" && isDirectory(entry)) held.push(entry);
-      return null;
-    }
-    return [...held.splice(0), entry];
-  };
-}
 
 /** Tar bytes gathered into literal records of at most LITERAL_BYTES. */
 export class LiteralRecords {
@@ -83,8 +67,8 @@ export type SplicedOptions = {
 
 /**
  * Writes a context in the spliced format from `git archive`'s tar: each entry `keeps` refuses
- * is left out (an excluded directory is held back and written just before the first entry under
- * it that is kept, as tar-filter.ts does), each large file becomes a reference to its blob object
+ * is left out (entryFilter: an excluded directory is held back and written just before the first
+ * entry under it that is kept), each large file becomes a reference to its blob object
  * (written first if the store does not have it), and the rest is copied as it is. Resolves with
  * the size of the tar the context stands for.
  */

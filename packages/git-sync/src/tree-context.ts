@@ -3,7 +3,8 @@ import { catFileBatch } from "./cat-file-batch.js";
 import { entryHeader, globalHeader, trailerLength, type GitEntryMode } from "./git-tar-header.js";
 import type { ObjectWriter } from "./object-writer.js";
 import { runGit } from "./run-git.js";
-import { ContextOverLimit, entryFilter, LARGE_FILE_BYTES, LiteralRecords, putSpliced, type LargeFiles } from "./spliced-context.js";
+import { ContextOverLimit, LARGE_FILE_BYTES, LiteralRecords, putSpliced, type LargeFiles } from "./spliced-context.js";
+import { entryFilter } from "./tar-filter.js";
 import { padded } from "./tar-walk.js";
 
 /** One entry of `git ls-tree -r -t -l`: trees before what they hold, in git's order (git archive's). */
