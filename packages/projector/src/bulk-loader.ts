@@ -20,8 +20,6 @@ function startWriter(workerData: LoadWorkerData): Worker {
   return new Worker(`import(${loader}).then((tsx) => { tsx.register(); return import(${source}); })`, { eval: true, workerData });
 }
 
-type Message = { seq: number; data: Uint8Array };
-
 /**
  * Rebuilds a view into a new file on two threads: this one reads the stream (the caller), a
  * worker (bulk-load-worker.ts) decodes each message, folds it into a bulk-loading ProjectionState
@@ -36,7 +34,7 @@ export class BulkViewLoader implements ReplayTarget {
   private readonly waiting: { resolve: () => void; reject: (err: Error) => void }[] = [];
   private readonly inFlight: Promise<void>[] = [];
   private failure: Error | null = null;
-  private batch: Message[] = [];
+  private batch = new BatchPacker();
   private applied = 0;
 
   /** Starts the writer on a new view file at `path` (none may exist there). */
@@ -61,9 +59,9 @@ export class BulkViewLoader implements ReplayTarget {
   apply(seq: number, data: Uint8Array): Promise<void> | undefined {
     if (this.failure !== null) throw this.failure;
     if (seq <= this.applied) throw new RangeError(`sequence ${seq} is not after the checkpoint ${this.applied}`);
-    this.batch.push({ seq, data });
+    this.batch.add(seq, data);
     this.applied = seq;
-    return this.batch.length >= BATCH_MESSAGES ? this.flush() : undefined;
+    return this.batch.count >= BATCH_MESSAGES ? this.flush() : undefined;
   }
 
   /** Makes what was taken one commit in the file (done in the background; `finish` waits for it). */
@@ -94,9 +92,8 @@ export class BulkViewLoader implements ReplayTarget {
   }
 
   private flush(): Promise<void> | undefined {
-    if (this.batch.length === 0) return undefined;
-    const { messages, buffers } = pack(this.batch);
-    this.batch = [];
+    if (this.batch.count === 0) return undefined;
+    const { messages, buffers } = this.batch.take();
     return this.request({ type: "batch", messages }, buffers);
   }
 
@@ -122,20 +119,47 @@ export class BulkViewLoader implements ReplayTarget {
   }
 }
 
-/** A batch as parallel arrays, with the buffers to transfer. */
-function pack(batch: Message[]): { messages: PackedMessages; buffers: ArrayBuffer[] } {
-  const n = batch.length;
-  let bytes = 0;
-  for (const m of batch) bytes += m.data.byteLength;
-  const buffers = [new ArrayBuffer(n * 8), new ArrayBuffer(bytes), new ArrayBuffer(n * 4)];
-  const messages: PackedMessages = { seqs: new Float64Array(buffers[0]!), data: new Uint8Array(buffers[1]!), ends: new Uint32Array(buffers[2]!) };
-  let at = 0;
-  for (let i = 0; i < n; i++) {
-    const m = batch[i]!;
-    messages.seqs[i] = m.seq;
-    messages.data.set(m.data, at);
-    at += m.data.byteLength;
-    messages.ends[i] = at;
+/** Bytes a batch's data buffer starts with (messages here are ~0.5 KB); it doubles when full. */
+const INITIAL_BATCH_BYTES = 2 ** 20;
+
+/**
+ * Packs messages as they come into a batch of parallel arrays, their bytes back to back: each
+ * message is copied once, and nothing of it is kept (no object per message).
+ */
+class BatchPacker {
+  count = 0;
+  private bytes = 0;
+  private seqs = new Float64Array(BATCH_MESSAGES);
+  private ends = new Uint32Array(BATCH_MESSAGES);
+  private data = new Uint8Array(INITIAL_BATCH_BYTES);
+
+  add(seq: number, data: Uint8Array): void {
+    const end = this.bytes + data.byteLength;
+    if (end > this.data.byteLength) {
+      const grown = new Uint8Array(Math.max(end, this.data.byteLength * 2));
+      grown.set(this.data.subarray(0, this.bytes));
+      this.data = grown;
+    }
+    this.data.set(data, this.bytes);
+    this.seqs[this.count] = seq;
+    this.ends[this.count] = end;
+    this.bytes = end;
+    this.count++;
   }
-  return { messages, buffers };
+
+  /** The batch so far, with the buffers to transfer; the packer starts a new one. */
+  take(): { messages: PackedMessages; buffers: ArrayBuffer[] } {
+    const messages: PackedMessages = {
+      seqs: new Float64Array(this.seqs.buffer, 0, this.count),
+      data: new Uint8Array(this.data.buffer, 0, this.bytes),
+      ends: new Uint32Array(this.ends.buffer, 0, this.count),
+    };
+    const buffers = [this.seqs.buffer, this.data.buffer, this.ends.buffer] as ArrayBuffer[];
+    this.seqs = new Float64Array(BATCH_MESSAGES);
+    this.ends = new Uint32Array(BATCH_MESSAGES);
+    this.data = new Uint8Array(this.data.byteLength);
+    this.count = 0;
+    this.bytes = 0;
+    return { messages, buffers };
+  }
 }

@@ -85,8 +85,11 @@ function withBuild(model: ReadonlyModel, event: BuildEvent, seq: number, step: (
   const existing = model.builds.get(buildId);
   if (existing?.events.some((e) => e.id === event.id)) return {};
   const base = existing ?? minimalBuild(buildId, event.correlationId, event.time, model.deliveries.get(event.correlationId));
-  const recorded = { ...base, events: [...base.events, { seq, type: event.type, id: event.id, time: event.time }] };
-  return { build: step(recorded) };
+  const events = [...base.events, { seq, type: event.type, id: event.id, time: event.time }];
+  // The steps never read `events`; a step that made a new record made it for this change alone,
+  // so it takes the list as it is, and the record is copied only when the step changed nothing.
+  const next = step(base);
+  return { build: next === base ? { ...base, events } : Object.assign(next, { events }) };
 }
 
 /** Writes a change into the (mutable) model. */

@@ -4,34 +4,38 @@ import type { BuildView, DeliveryView } from "./read-model.js";
 import { toSummary } from "./view-queries.js";
 import { buildDoc, RecordKind } from "./view-db.js";
 
-/** A record's row: its JSON and the columns the indexes read. */
-type BuildRow = { id: string; t: number; status: string; repo: string | null; branch: string | null; sha: string | null; delivery: string | null; image: string | null; dockerfile: string | null; digest: string | null; summary: string; events: string };
-type DeliveryRow = { id: string; t: number; status: string; repo: string | null; doc: string };
+/**
+ * A record's row: the columns the indexes read, then its JSON, in the tables' column order. Bound
+ * by position: binding by name looks up every parameter in an object, which made a build's insert
+ * twice as slow (a replay inserts 100,000 builds and 71,000 deliveries).
+ */
+type BuildValues = [id: string, t: number, status: string, repo: string | null, branch: string | null, sha: string | null, delivery: string | null, image: string | null, dockerfile: string | null, digest: string | null, summary: string, events: string];
+type DeliveryValues = [id: string, t: number, status: string, repo: string | null, doc: string];
 
 // Empty strings are "not known yet" (a build seen before its BuildQueued): stored as NULL, never
 // matched by a filter (an empty filter value is refused).
 const known = (value: string | null): string | null => (value === "" || value === null ? null : value);
 
 /** A build's row: its summary's JSON and its events' (the record is the two joined: `buildDoc`). */
-function buildRow(b: BuildView): BuildRow {
-  return {
-    id: b.id,
-    t: recordKey(b.queuedAt, b.id).t,
-    status: b.status,
-    repo: known(b.repo),
-    branch: known(b.branch),
-    sha: known(b.sha),
-    delivery: known(b.deliveryId),
-    image: known(b.image),
-    dockerfile: known(b.dockerfile),
-    digest: known(b.digest),
-    summary: JSON.stringify(toSummary(b)),
-    events: JSON.stringify(b.events),
-  };
+function buildValues(b: BuildView): BuildValues {
+  return [
+    b.id,
+    recordKey(b.queuedAt, b.id).t,
+    b.status,
+    known(b.repo),
+    known(b.branch),
+    known(b.sha),
+    known(b.deliveryId),
+    known(b.image),
+    known(b.dockerfile),
+    known(b.digest),
+    JSON.stringify(toSummary(b)),
+    JSON.stringify(b.events),
+  ];
 }
 
-function deliveryRow(d: DeliveryView, doc: string): DeliveryRow {
-  return { id: d.deliveryId, t: recordKey(d.receivedAt, d.deliveryId).t, status: d.status, repo: known(d.repo), doc };
+function deliveryValues(d: DeliveryView): DeliveryValues {
+  return [d.deliveryId, recordKey(d.receivedAt, d.deliveryId).t, d.status, known(d.repo), JSON.stringify(d)];
 }
 
 /** Whether a build moved in an index other than the status one (`updateBuildStatus` then does not do). */
@@ -56,12 +60,12 @@ function rowStatements(db: Database.Database, key: RowKey) {
   return {
     build: db.prepare<[string | number], { summary: string; events: string }>(`SELECT summary, events FROM builds WHERE ${key} = ?`),
     delivery: db.prepare<[string | number], { doc: string }>(`SELECT doc FROM deliveries WHERE ${key} = ?`),
-    updateBuild: db.prepare<BuildRow & { key: string | number }>(
-      `UPDATE builds SET t = @t, status = @status, repo = @repo, branch = @branch, sha = @sha, delivery = @delivery, image = @image, dockerfile = @dockerfile, digest = @digest, summary = @summary, events = @events WHERE ${key} = @key`,
+    updateBuild: db.prepare<[...BuildValues, string | number]>(
+      `UPDATE builds SET id = ?, t = ?, status = ?, repo = ?, branch = ?, sha = ?, delivery = ?, image = ?, dockerfile = ?, digest = ?, summary = ?, events = ? WHERE ${key} = ?`,
     ),
     // Only the columns that change as a build runs: SQLite then leaves the other indexes alone.
     updateBuildStatus: db.prepare<[string, string, string, string | number]>(`UPDATE builds SET status = ?, summary = ?, events = ? WHERE ${key} = ?`),
-    updateDelivery: db.prepare<DeliveryRow & { key: string | number }>(`UPDATE deliveries SET t = @t, status = @status, repo = @repo, doc = @doc WHERE ${key} = @key`),
+    updateDelivery: db.prepare<[...DeliveryValues, string | number]>(`UPDATE deliveries SET id = ?, t = ?, status = ?, repo = ?, doc = ? WHERE ${key} = ?`),
     updateDeliveryStatus: db.prepare<[string, string, string | number]>(`UPDATE deliveries SET status = ?, doc = ? WHERE ${key} = ?`),
   };
 }
@@ -92,9 +96,9 @@ export class ViewRecords {
     this.rowids = options.bulk ? { builds: new Map(), deliveries: new Map() } : null;
     this.rows = rowStatements(db, this.rowids ? "rowid" : "id");
     this.s = {
-      insertBuild: db.prepare<BuildRow>("INSERT INTO builds (id, t, status, repo, branch, sha, delivery, image, dockerfile, digest, summary, events) VALUES (@id, @t, @status, @repo, @branch, @sha, @delivery, @image, @dockerfile, @digest, @summary, @events)"),
+      insertBuild: db.prepare<BuildValues>("INSERT INTO builds (id, t, status, repo, branch, sha, delivery, image, dockerfile, digest, summary, events) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
       deleteBuild: db.prepare<[string]>("DELETE FROM builds WHERE id = ?"),
-      insertDelivery: db.prepare<DeliveryRow>("INSERT INTO deliveries (id, t, status, repo, doc) VALUES (@id, @t, @status, @repo, @doc)"),
+      insertDelivery: db.prepare<DeliveryValues>("INSERT INTO deliveries (id, t, status, repo, doc) VALUES (?, ?, ?, ?, ?)"),
       deleteDelivery: db.prepare<[string]>("DELETE FROM deliveries WHERE id = ?"),
       insertEvent: db.prepare<[number, number, number | null, string | null, Uint8Array]>("INSERT INTO events (seq, t, kind, id, data) VALUES (?, ?, ?, ?, ?)"),
       insertEvents: db.prepare<unknown[]>(`INSERT INTO events (seq, t, kind, id, data) VALUES ${Array(EVENTS_PER_INSERT).fill("(?, ?, ?, ?, ?)").join(", ")}`),
@@ -123,27 +127,27 @@ export class ViewRecords {
 
   /** Writes `next` over the row that holds `stored` (undefined: there is none). */
   writeBuild(next: BuildView, stored: BuildView | undefined): void {
-    const row = buildRow(next);
+    const row = buildValues(next);
     if (stored === undefined) {
-      const { lastInsertRowid } = this.s.insertBuild.run(row);
-      if (this.rowids) this.tookRowid(this.rowids.builds, row.id, lastInsertRowid);
+      const { lastInsertRowid } = this.s.insertBuild.run(...row);
+      if (this.rowids) this.tookRowid(this.rowids.builds, next.id, lastInsertRowid);
       return;
     }
-    const key = this.rowKey(this.rowids?.builds, row.id);
-    if (buildKeysChanged(next, stored)) this.rows.updateBuild.run({ ...row, key });
-    else this.rows.updateBuildStatus.run(row.status, row.summary, row.events, key);
+    const key = this.rowKey(this.rowids?.builds, next.id);
+    if (buildKeysChanged(next, stored)) this.rows.updateBuild.run(...row, key);
+    else this.rows.updateBuildStatus.run(next.status, row[10], row[11], key);
   }
 
   writeDelivery(next: DeliveryView, stored: DeliveryView | undefined): void {
-    const row = deliveryRow(next, JSON.stringify(next));
+    const row = deliveryValues(next);
     if (stored === undefined) {
-      const { lastInsertRowid } = this.s.insertDelivery.run(row);
-      if (this.rowids) this.tookRowid(this.rowids.deliveries, row.id, lastInsertRowid);
+      const { lastInsertRowid } = this.s.insertDelivery.run(...row);
+      if (this.rowids) this.tookRowid(this.rowids.deliveries, next.deliveryId, lastInsertRowid);
       return;
     }
-    const key = this.rowKey(this.rowids?.deliveries, row.id);
-    if (deliveryKeysChanged(next, stored)) this.rows.updateDelivery.run({ ...row, key });
-    else this.rows.updateDeliveryStatus.run(row.status, row.doc, key);
+    const key = this.rowKey(this.rowids?.deliveries, next.deliveryId);
+    if (deliveryKeysChanged(next, stored)) this.rows.updateDelivery.run(...row, key);
+    else this.rows.updateDeliveryStatus.run(next.status, row[4], key);
   }
 
   private tookRowid(map: Map<string, number>, id: string, rowid: number | bigint): void {
