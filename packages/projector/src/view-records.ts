@@ -11,6 +11,9 @@ import { buildDoc, RecordKind } from "./view-db.js";
  */
 type BuildValues = [id: string, t: number, status: string, repo: string | null, branch: string | null, sha: string | null, delivery: string | null, image: string | null, dockerfile: string | null, digest: string | null, summary: string, events: string];
 type DeliveryValues = [id: string, t: number, status: string, repo: string | null, doc: string];
+/** A row's values after its id. */
+type RowValues<T extends [string, ...unknown[]]> = T extends [string, ...infer Rest] ? Rest : never;
+const withoutId = <T extends [string, ...unknown[]]>(row: T): RowValues<T> => row.slice(1) as RowValues<T>;
 
 // Empty strings are "not known yet" (a build seen before its BuildQueued): stored as NULL, never
 // matched by a filter (an empty filter value is refused).
@@ -60,12 +63,13 @@ function rowStatements(db: Database.Database, key: RowKey) {
   return {
     build: db.prepare<[string | number], { summary: string; events: string }>(`SELECT summary, events FROM builds WHERE ${key} = ?`),
     delivery: db.prepare<[string | number], { doc: string }>(`SELECT doc FROM deliveries WHERE ${key} = ?`),
-    updateBuild: db.prepare<[...BuildValues, string | number]>(
-      `UPDATE builds SET id = ?, t = ?, status = ?, repo = ?, branch = ?, sha = ?, delivery = ?, image = ?, dockerfile = ?, digest = ?, summary = ?, events = ? WHERE ${key} = ?`,
+    // Every column but the id (unchanged, and in its own index); the values are a row's without it.
+    updateBuild: db.prepare<[...RowValues<BuildValues>, string | number]>(
+      `UPDATE builds SET t = ?, status = ?, repo = ?, branch = ?, sha = ?, delivery = ?, image = ?, dockerfile = ?, digest = ?, summary = ?, events = ? WHERE ${key} = ?`,
     ),
     // Only the columns that change as a build runs: SQLite then leaves the other indexes alone.
     updateBuildStatus: db.prepare<[string, string, string, string | number]>(`UPDATE builds SET status = ?, summary = ?, events = ? WHERE ${key} = ?`),
-    updateDelivery: db.prepare<[...DeliveryValues, string | number]>(`UPDATE deliveries SET id = ?, t = ?, status = ?, repo = ?, doc = ? WHERE ${key} = ?`),
+    updateDelivery: db.prepare<[...RowValues<DeliveryValues>, string | number]>(`UPDATE deliveries SET t = ?, status = ?, repo = ?, doc = ? WHERE ${key} = ?`),
     updateDeliveryStatus: db.prepare<[string, string, string | number]>(`UPDATE deliveries SET status = ?, doc = ? WHERE ${key} = ?`),
   };
 }
@@ -134,7 +138,7 @@ export class ViewRecords {
       return;
     }
     const key = this.rowKey(this.rowids?.builds, next.id);
-    if (buildKeysChanged(next, stored)) this.rows.updateBuild.run(...row, key);
+    if (buildKeysChanged(next, stored)) this.rows.updateBuild.run(...withoutId(row), key);
     else this.rows.updateBuildStatus.run(next.status, row[10], row[11], key);
   }
 
@@ -146,7 +150,7 @@ export class ViewRecords {
       return;
     }
     const key = this.rowKey(this.rowids?.deliveries, next.deliveryId);
-    if (deliveryKeysChanged(next, stored)) this.rows.updateDelivery.run(...row, key);
+    if (deliveryKeysChanged(next, stored)) this.rows.updateDelivery.run(...withoutId(row), key);
     else this.rows.updateDeliveryStatus.run(next.status, row[4], key);
   }
 
